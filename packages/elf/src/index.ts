@@ -1,0 +1,1 @@
+export { KdumpkitError } from "./internal/kdumpkit-error.js";

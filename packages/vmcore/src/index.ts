@@ -1,0 +1,1 @@
+export { KdumpkitError } from "@kdumpkit/elf";
