@@ -1,1 +1,19 @@
-export { KdumpkitError } from "@kdumpkit/elf";
+// @kdumpkit/vmcore — the public API (issue 4). Everything else is internal.
+export { KdumpkitError, ElfError } from "@kdumpkit/elf";
+export { VmcoreError, type VmcoreErrorCode } from "./errors.js";
+export { type ByteSource, openFileSource, bufferSource } from "./byte-source.js";
+export { type LoadSegment, type DumpProblem } from "./load-segment.js";
+export { DEFAULT_LIMITS, type DumpLimits } from "./limits.js";
+export { archForMachine, defaultPageSize, type DumpArch } from "./arch.js";
+export { PhysicalIndex, buildPhysicalIndex, type PhysicalRange, type PageChunk } from "./physical.js";
+export { type Dump, type PhysicalMemory, type AddressSpace, readU64, readU32, readCString } from "./dump.js";
+export { openDump, openElfDump, looksLikeElf, type OpenDumpOptions } from "./elf-dump.js";
+export { type AddressTranslator, type PhysicalU64Reader } from "./translate/translator.js";
+export {
+  X86_64Translator,
+  START_KERNEL_MAP,
+  PAGE_OFFSET_BASE_L4,
+  PAGE_OFFSET_BASE_L5,
+  type X86_64TranslatorConfig,
+} from "./translate/x86_64.js";
+export { createTranslator, physBaseFromLoads, pageOffsetFromLoads, type TranslatorOptions } from "./translate/index.js";
