@@ -228,12 +228,13 @@ export function buildPhysicalIndex(source: ByteSource, segments: LoadSegment[], 
   }
 
   // Sort by start, larger first on equal starts, so a container always precedes what it contains.
-  // On identical ranges the one with more file data serves, then the lower phdr index.
+  // On identical ranges the one with more file data serves, then the later phdr: kdump writes the
+  // kernel-text PT_LOAD first and the RAM PT_LOADs (which describe the memory itself) after it.
   candidates.sort((a, b) =>
     a.paddr !== b.paddr ? (a.paddr < b.paddr ? -1 : 1)
     : a.memsz !== b.memsz ? (a.memsz > b.memsz ? -1 : 1)
     : a.filesz !== b.filesz ? (a.filesz > b.filesz ? -1 : 1)
-    : a.index - b.index,
+    : b.index - a.index,
   );
   const primary: LoadSegment[] = [];
   let widest: LoadSegment | undefined;
