@@ -1,0 +1,25 @@
+import { KdumpkitError } from "@kdumpkit/elf";
+
+/** Error codes of @kdumpkit/analyzer (one line each: what it means, what to do). */
+export type AnalyzerErrorCode =
+  /** The input is neither a dump nor a bare elfcorehdr: give a /proc/vmcore copy, an ELF core or an elfcorehdr. */
+  | "E_NOT_A_DUMP"
+  /** A System.map line is malformed (the offset names it): give the kernel's System.map. */
+  | "E_BAD_SYSTEM_MAP"
+  /** The System.map does not belong to the dumped kernel (symbols disagree with VMCOREINFO). */
+  | "E_SYSTEM_MAP_MISMATCH"
+  /** A /proc/iomem listing line is malformed (the offset names it). */
+  | "E_BAD_IOMEM"
+  /** A command-line value (address, length) is not a number or out of range. */
+  | "E_BAD_ARGUMENT"
+  /** The operation needs memory contents, but the input is a bare elfcorehdr (it holds none). */
+  | "E_NO_MEMORY";
+
+/** The one error class of @kdumpkit/analyzer; errors of the elf and vmcore packages pass through unchanged. */
+export class AnalyzerError extends KdumpkitError {
+  readonly code: AnalyzerErrorCode;
+  constructor(code: AnalyzerErrorCode, message: string, options: { offset?: number; address?: bigint; cause?: unknown } = {}) {
+    super(message, options);
+    this.code = code;
+  }
+}

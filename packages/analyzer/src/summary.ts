@@ -1,0 +1,118 @@
+import { emName, ntName, PT } from "@kdumpkit/elf";
+import { describeElfcorehdr, type ElfcorehdrDescription } from "./elfcorehdr-view.js";
+import type { AnalyzerInput } from "./input.js";
+import { type Hex, hex, SCHEMA_VERSION } from "./json.js";
+import { makedumpfileNrCpus } from "./nr-cpus.js";
+import { archOf, problemsOf, type ReportProblem } from "./report-common.js";
+
+/** One PT_LOAD as `summary` lists it, in file order. */
+export interface SummaryLoad {
+  paddr: Hex;
+  vaddr: Hex;
+  /** p_memsz: the bytes of memory the segment describes. */
+  size: Hex;
+  /** p_filesz: the bytes present in the file (smaller in filtered dumps; 0 for a bare elfcorehdr). */
+  fileSize: Hex;
+}
+
+/** `kdumpkit summary --json`: what the dump is, at a glance. */
+export interface SummaryReport {
+  schemaVersion: number;
+  command: "summary";
+  file: string;
+  /** `elf`, `kdump-compressed`… from @kdumpkit/vmcore, or `elfcorehdr` for a bare header. */
+  format: string;
+  arch: string;
+  byteOrder: "little" | "big";
+  elfClass: 32 | 64;
+  machine: string;
+  pageSize: number | null;
+  osRelease: string | null;
+  buildId: string | null;
+  /** CRASHTIME as an ISO 8601 date, null when VMCOREINFO has none (e.g. a QEMU dump of a live guest). */
+  crashTime: string | null;
+  /** KERNELOFFSET (KASLR), null when absent. */
+  kernelOffset: Hex | null;
+  loads: SummaryLoad[];
+  /** Sum of the PT_LOAD sizes (p_memsz), in bytes. */
+  bytesCovered: number;
+  /** Note type name → count, e.g. `{ "NT_PRSTATUS": 2, "VMCOREINFO": 1 }`. */
+  noteCounts: Record<string, number>;
+  /** makedumpfile's nr_cpus: CORE/NT_PRSTATUS notes in the last PT_NOTE (reference §4.1); null for a bare elfcorehdr. */
+  nrCpus: number | null;
+  /** For a bare elfcorehdr: its slots and headroom; null for a dump. */
+  elfcorehdr: ElfcorehdrDescription | null;
+  problems: ReportProblem[];
+}
+
+/** Builds the `summary` report (issue item 1; a bare elfcorehdr per item 7). */
+export function summary(input: AnalyzerInput): SummaryReport {
+  if (input.kind === "elfcorehdr") {
+    const description = describeElfcorehdr(input.bytes, input.header, input.programHeaders);
+    const loads = input.programHeaders.filter((p) => p.p_type === PT.LOAD);
+    return {
+      schemaVersion: SCHEMA_VERSION,
+      command: "summary",
+      file: input.path,
+      format: "elfcorehdr",
+      arch: archOf(input.header.e_machine, input.header.ident.littleEndian),
+      byteOrder: input.header.ident.littleEndian ? "little" : "big",
+      elfClass: input.header.ident.elfClass,
+      machine: emName(input.header.e_machine),
+      pageSize: null,
+      osRelease: null,
+      buildId: null,
+      crashTime: null,
+      kernelOffset: null,
+      loads: loads.map((p) => ({ paddr: hex(p.p_paddr), vaddr: hex(p.p_vaddr), size: hex(p.p_memsz), fileSize: hex(0) })),
+      bytesCovered: loads.reduce((sum, p) => sum + Number(p.p_memsz), 0),
+      noteCounts: {},
+      nrCpus: null,
+      elfcorehdr: description,
+      problems: [],
+    };
+  }
+  const dump = input.dump;
+  const info = dump.vmcoreinfo;
+  const noteCounts: Record<string, number> = {};
+  for (const note of dump.notes) {
+    const name = note.typeName || ntName(note.n_type, note.name);
+    noteCounts[name] = (noteCounts[name] ?? 0) + 1;
+  }
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    command: "summary",
+    file: input.path,
+    format: dump.format,
+    arch: dump.arch,
+    byteOrder: dump.littleEndian ? "little" : "big",
+    elfClass: dump.header.ident.elfClass,
+    machine: emName(dump.header.e_machine),
+    pageSize: dump.pageSize,
+    osRelease: info?.osRelease ?? null,
+    buildId: info?.buildId ?? null,
+    crashTime: info?.crashTime !== undefined ? new Date(Number(info.crashTime) * 1000).toISOString() : null,
+    kernelOffset: info?.kernelOffset !== undefined ? hex(info.kernelOffset) : null,
+    loads: dump.loads.map((l) => ({ paddr: hex(l.paddr), vaddr: hex(l.vaddr), size: hex(l.memsz), fileSize: hex(l.filesz) })),
+    bytesCovered: dump.loads.reduce((sum, l) => sum + Number(l.memsz), 0),
+    noteCounts,
+    nrCpus: nrCpusOf(input),
+    elfcorehdr: null,
+    problems: problemsOf(dump),
+  };
+}
+
+function nrCpusOf(input: AnalyzerInput & { kind: "dump" }): number {
+  const dump = input.dump;
+  const segments = dump.noteSegments;
+  const last = segments[segments.length - 1];
+  if (!last) return 0;
+  if (last.fileOffset !== undefined && last.size !== undefined && dump.format === "elf") {
+    try {
+      return makedumpfileNrCpus(dump.source.read(last.fileOffset, last.size), dump.littleEndian);
+    } catch {
+      // fall through to the parsed notes
+    }
+  }
+  return last.notes.filter((n) => n.name === "CORE" && n.n_type === 1).length;
+}
