@@ -22,3 +22,8 @@ export {
 export type { PrstatusLayout, RegisterSpec } from "./prstatus/layout.js";
 export { type Vmcoreinfo, type VmcoreinfoLine, formatVmcoreinfo, parseVmcoreinfo } from "./vmcoreinfo.js";
 export { type ElfFile, type ParseElfFileOptions, parseElfFile } from "./elf-file.js";
+export { type CoreSegmentInput, type WriteElfCoreOptions, writeElfCore } from "./core-writer.js";
+export {
+  type CrashCpu, type ElfcorehdrCapacity, type ElfcorehdrSpec, type MemoryRange,
+  ELF_CORE_HEADER_ALIGN, Elfcorehdr, buildElfcorehdr, excludeRanges,
+} from "./elfcorehdr.js";
