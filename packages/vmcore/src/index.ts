@@ -17,3 +17,4 @@ export {
   type X86_64TranslatorConfig,
 } from "./translate/x86_64.js";
 export { createTranslator, physBaseFromLoads, pageOffsetFromLoads, type TranslatorOptions } from "./translate/index.js";
+export { captureVmcore, type OldMemory, type CapturedVmcore, type CaptureOptions, type DroppedNote, type VmcoreRange } from "./capture.js";

@@ -1,0 +1,178 @@
+// Capture-kernel emulation against a real kernel's output and against readelf.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseElfHeader, parseProgramHeaders, PT } from "@kdumpkit/elf";
+import { VmcoreError, captureVmcore, openDump } from "@kdumpkit/vmcore";
+import { decompressedCorpusPath, readCorpusBytes, readCorpusText } from "../../../test-support/corpus.js";
+import { describeWithPeers, peers } from "../../../test-support/peers.js";
+import { patternBytes, sparseOldMemory, testNote, writeTestCore } from "./support/elf-writer.js";
+
+const withFinalNote = (b: Uint8Array) => Uint8Array.from([...b, ...new Uint8Array(12)]);
+const dir = mkdtempSync(join(tmpdir(), "kdumpkit-capture-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function phdrsOf(header: Uint8Array) {
+  const ehdr = parseElfHeader(header);
+  return parseProgramHeaders(header.subarray(Number(ehdr.e_phoff)), ehdr.ident, ehdr.e_phnum);
+}
+
+describe("the real elfcorehdr of dumpP (kernel 6.12, CPU 1 offline)", async () => {
+  const raw = readCorpusBytes("vmcore/dumpP.elfcorehdr-raw.bin");
+  // The notes as the real capture kernel merged them survive verbatim in makedumpfile's -E output.
+  const d31 = openDump(await decompressedCorpusPath("vmcore/dumpP.d31.elf.xz"));
+  const seg = d31.noteSegments[0]!;
+  const realNotes = d31.source.read(seg.fileOffset!, seg.size!);
+  d31.close();
+  const [cpu0, cpu2, vmcoreinfo] = seg.notes.map((n) => realNotes.subarray(n.offset - seg.fileOffset!, n.offset - seg.fileOffset! + 12 + ((n.n_namesz + 3) & ~3) + ((n.n_descsz + 3) & ~3)));
+  const old = sparseOldMemory([
+    { address: 0x2223d800n, bytes: withFinalNote(cpu0!) }, // CPU 0: its crash_notes, then final_note's 12 zero bytes
+    { address: 0x222bd800n, bytes: new Uint8Array(0x170) }, // CPU 1 was offline: never written
+    { address: 0x2233d800n, bytes: withFinalNote(cpu2!) },
+    { address: 0x2234c000n, bytes: Uint8Array.from([...vmcoreinfo!, ...new Uint8Array(0x1024 - vmcoreinfo!.length)]) },
+  ]);
+  const vmcore = captureVmcore(raw, old);
+
+  it("drops CPU 1's zeroed notes as the kernel does, and merges the rest byte for byte", () => {
+    expect(vmcore.droppedNotes).toEqual([{ phdrIndex: 1, address: 0x222bd800n, reason: "Warning: Zero PT_NOTE entries found" }]);
+    expect(vmcore.notes.subarray(0, realNotes.length)).toEqual(realNotes);
+    expect(vmcore.notes.length).toBe(4096);
+  });
+
+  it("lays out the program headers exactly as the real /proc/vmcore (readelf of dumpP.elf)", () => {
+    const text = readCorpusText("vmcore/dumpP.readelf.txt");
+    const rows = [...text.matchAll(/^\s+(NOTE|LOAD)\s+(0x[0-9a-f]+) (0x[0-9a-f]+) (0x[0-9a-f]+) (0x[0-9a-f]+) (0x[0-9a-f]+)/gm)].map((m) => ({
+      type: m[1], offset: BigInt(m[2]!), vaddr: BigInt(m[3]!), paddr: BigInt(m[4]!), filesz: BigInt(m[5]!), memsz: BigInt(m[6]!),
+    }));
+    expect(rows).toHaveLength(4);
+    const ours = phdrsOf(vmcore.header).map((p) => ({ type: p.p_type === PT.NOTE ? "NOTE" : "LOAD", offset: p.p_offset, vaddr: p.p_vaddr, paddr: p.p_paddr, filesz: p.p_filesz, memsz: p.p_memsz }));
+    expect(ours).toEqual(rows);
+    expect(phdrsOf(vmcore.header)[0]!.p_align).toBe(4n);
+    expect(vmcore.size).toBe(649129984); // dumpP.SUMMARY.md: the real file's size
+  });
+
+  it("serves old memory at the PT_LOAD offsets", () => {
+    expect(vmcore.read(0x2000, 64)).toEqual(patternBytes(0x16a00000n, 64));
+    // Across the boundary between the first and second range.
+    const at = 0x2c32000 - 32;
+    expect(vmcore.read(at, 64)).toEqual(Uint8Array.from([...patternBytes(0x16a00000n + 0x2c30000n - 32n, 32), ...patternBytes(0x100000n, 32)]));
+    expect(vmcore.read(vmcore.size - 10, 100)).toHaveLength(10);
+  });
+});
+
+const LE = true;
+function prstatus(pid: number): Uint8Array {
+  const d = new Uint8Array(336);
+  new DataView(d.buffer).setUint32(32, pid, LE);
+  return d;
+}
+
+/** A small elfcorehdr like the kernel's: one PT_NOTE per CPU (p_offset = crash_notes), VMCOREINFO, kernel text, RAM. */
+function smallScenario() {
+  const cpuNotes = [0x7000n, 0x7400n, 0x7800n, 0x7c00n];
+  const vmcoreinfoAt = 0x8000n;
+  const info = new TextEncoder().encode("OSRELEASE=6.12.0-test\nPAGESIZE=4096\n");
+  const infoNote = testNote("VMCOREINFO", 0, info);
+  const loads = [
+    { paddr: 0x1800n, memsz: 0x1000n, vaddr: 0xffff888000001800n }, // not page aligned: page rounding shows
+    { paddr: 0x100000n, memsz: 0x300000n, vaddr: 0xffff888000100000n },
+    { paddr: 0x200000n, memsz: 0x20000n, vaddr: 0xffffffff81000000n }, // kernel text, inside RAM
+  ];
+  const hdr = writeTestCore({
+    phdrs: [
+      ...cpuNotes.map((a) => ({ p_type: PT.NOTE, p_offset: a, p_paddr: a, p_filesz: 0x170n, p_memsz: 0x170n })),
+      { p_type: PT.NOTE, p_offset: vmcoreinfoAt, p_paddr: vmcoreinfoAt, p_filesz: 0x1024n, p_memsz: 0x1024n },
+      ...loads.map((l) => ({ p_type: PT.LOAD, p_flags: 7, p_offset: l.paddr, p_paddr: l.paddr, p_vaddr: l.vaddr, p_filesz: l.memsz, p_memsz: l.memsz })),
+    ],
+  });
+  const old = sparseOldMemory([
+    { address: cpuNotes[0]!, bytes: withFinalNote(testNote("CORE", 1, prstatus(101))) },
+    { address: cpuNotes[1]!, bytes: new Uint8Array(0x170) }, // offline at crash time
+    { address: cpuNotes[2]!, bytes: withFinalNote(testNote("CORE", 1, prstatus(103))) },
+    { address: cpuNotes[3]!, bytes: new Uint8Array(0x170) }, // unplugged
+    { address: vmcoreinfoAt, bytes: withFinalNote(infoNote) },
+  ]);
+  return { hdr, old, loads };
+}
+
+describeWithPeers("capture round trip, checked with readelf", [peers.readelf], () => {
+  it("one PT_NOTE with exactly the initialized CPUs' notes and VMCOREINFO; PT_LOAD bytes equal old memory", async () => {
+    const { hdr, old, loads } = smallScenario();
+    const vmcore = captureVmcore(hdr, old);
+    expect(vmcore.droppedNotes.map((d) => d.phdrIndex)).toEqual([1, 3]);
+    const path = join(dir, "vmcore");
+    const progress: number[] = [];
+    await vmcore.writeTo(path, (done, total) => {
+      expect(total).toBe(vmcore.size);
+      progress.push(done);
+    });
+    expect(progress.at(-1)).toBe(vmcore.size);
+    expect(progress.every((p, i) => i === 0 || p > progress[i - 1]!)).toBe(true);
+
+    const out = execFileSync("readelf", ["-W", "-l", "-n", path], { encoding: "utf8" });
+    expect(out.match(/^\s+NOTE\s/gm)).toHaveLength(1);
+    expect(out.match(/^\s+LOAD\s/gm)).toHaveLength(3);
+    const owners = [...out.matchAll(/^\s+(CORE|VMCOREINFO)\s+0x([0-9a-f]+)/gm)].map((m) => `${m[1]}:${parseInt(m[2]!, 16)}`);
+    expect(owners).toEqual(["CORE:336", "CORE:336", "VMCOREINFO:36"]);
+    // kdump layout: in-page offset of each PT_LOAD's data equals its address's (page rounding, §2.4).
+    for (const m of out.matchAll(/^\s+LOAD\s+0x([0-9a-f]+) 0x[0-9a-f]+ 0x([0-9a-f]+)/gm)) {
+      expect(parseInt(m[1]!, 16) % 4096).toBe(parseInt(m[2]!, 16) % 4096);
+    }
+
+    const dump = openDump(path);
+    try {
+      expect(dump.notes.map((n) => n.name)).toEqual(["CORE", "CORE", "VMCOREINFO"]);
+      expect(dump.vmcoreinfo?.osRelease).toBe("6.12.0-test");
+      for (const l of loads) {
+        // Buffer.equals: vitest's deep equality is slow on megabytes.
+        expect(Buffer.from(dump.readPhysical(l.paddr, Number(l.memsz))).equals(old.read(l.paddr, Number(l.memsz))), `PT_LOAD at ${l.paddr}`).toBe(true);
+      }
+      expect(() => dump.readPhysical(0x2800n, 1)).toThrow(VmcoreError);
+    } finally {
+      dump.close();
+    }
+  });
+});
+
+describe("capture errors", () => {
+  it("E_NOT_A_DUMP when the header is not sane (the kernel's checks)", () => {
+    const { hdr, old } = smallScenario();
+    for (const [offset, value, width] of [[0, 0, 1], [16, 2, 2], [52, 60, 2], [54, 32, 2], [56, 0, 2]] as const) {
+      const bad = hdr.slice();
+      const v = new DataView(bad.buffer);
+      if (width === 1) bad[offset] = value;
+      else v.setUint16(offset, value, true);
+      expect(() => captureVmcore(bad, old), `offset ${offset}`).toThrow(expect.objectContaining({ code: "E_NOT_A_DUMP" }));
+    }
+  });
+
+  it("E_TRUNCATED when the phdr table is cut", () => {
+    const { hdr, old } = smallScenario();
+    expect(() => captureVmcore(hdr.subarray(0, 100), old)).toThrow(expect.objectContaining({ code: "E_TRUNCATED" }));
+  });
+
+  it("reports an over-long note as the kernel does, keeping the ones before it", () => {
+    const note = testNote("CORE", 1, prstatus(1));
+    const hdr = writeTestCore({ phdrs: [{ p_type: PT.NOTE, p_offset: 0x1000n, p_filesz: 0x170n, p_memsz: 0x170n }] });
+    const big = new Uint8Array(0x170);
+    big.set(note.subarray(0, 0x164));
+    new DataView(big.buffer).setUint32(0x164, 5, true); // a second note header whose size passes p_memsz
+    const v = captureVmcore(hdr, sparseOldMemory([{ address: 0x1000n, bytes: big }]));
+    expect(v.droppedNotes[0]!.reason).toMatch(/Exceeded p_memsz/);
+    expect(phdrsOf(v.header)[0]!.p_filesz).toBe(0x164n);
+  });
+
+  it("a failing old-memory read leaves no file behind", async () => {
+    const { hdr } = smallScenario();
+    const { old } = smallScenario();
+    const failing = { read: (a: bigint, n: number) => { if (a >= 0x200000n) throw new Error("EFAULT"); return old.read(a, n); } };
+    const vmcore = captureVmcore(hdr, failing);
+    const path = join(dir, "failing");
+    await expect(vmcore.writeTo(path)).rejects.toThrow("EFAULT");
+    expect(existsSync(path)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.startsWith("failing"))).toEqual([]);
+  });
+});
+
