@@ -50,7 +50,8 @@ export interface NoteInput {
 
 /** Rounds up to a multiple of 4: the kernel pads name and desc to 4 bytes in ELF64 too. */
 function pad4(n: number): number {
-  return (n + 3) & ~3;
+  // Arithmetic, not `& ~3`: n_namesz/n_descsz are u32 and bitwise ops would wrap them negative.
+  return n + ((4 - (n % 4)) % 4);
 }
 
 /**
