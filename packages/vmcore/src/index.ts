@@ -18,3 +18,4 @@ export {
 } from "./translate/x86_64.js";
 export { createTranslator, physBaseFromLoads, pageOffsetFromLoads, type TranslatorOptions } from "./translate/index.js";
 export { captureVmcore, type OldMemory, type CapturedVmcore, type CaptureOptions, type DroppedNote, type VmcoreRange } from "./capture.js";
+export { collectCore, type CollectOptions, type CollectResult } from "./collector.js";
