@@ -57,8 +57,9 @@ export function parseFdt(bytes: Uint8Array, options: ParseOptions = {}): Fdt {
       }
       // Pre-v16 blobs align values of 8 bytes or more to 8 (libfdt fdt_next_tag).
       const vs = version < 16 ? alignedValueStart(off, len, start) : off + 12;
-      const value = copy ? bytes.slice(vs, vs + len) : bytes.subarray(vs, vs + len);
-      current.properties.push(new FdtProperty(name, value, nameoff));
+      current.properties.push(
+        copy ? new FdtProperty(name, bytes.slice(vs, vs + len), nameoff) : FdtProperty.fromSource(name, bytes, vs, len, nameoff),
+      );
     } else if (tag === FDT_TOKEN.BEGIN_NODE) {
       const ne = bytes.indexOf(0, off + 4);
       const node = new FdtNode(ne === off + 4 ? "" : latin1(bytes, off + 4, ne));

@@ -7,23 +7,54 @@ export interface FdtReserveEntry {
   size: bigint;
 }
 
+const EMPTY = new Uint8Array(0);
+
 /** A property: its name and raw big-endian value bytes. */
 export class FdtProperty {
   name: string;
-  /** The raw value. After `parseFdt` a view into the parsed bytes unless `copy` was asked. */
-  value: Uint8Array;
   /** The name's offset in the strings block it was parsed from (used by `stringTable: "preserve"`). */
   nameoff: number | undefined;
+  // The value is kept as (source, start, length) and turned into a view only when asked for:
+  // creating tens of thousands of typed-array views dominated parse time on big blobs.
+  private src: Uint8Array;
+  private start: number;
+  private len: number;
+  private view: Uint8Array | null;
 
   constructor(name: string, value: Uint8Array = new Uint8Array(0), nameoff?: number) {
     this.name = name;
-    this.value = value;
     this.nameoff = nameoff;
+    this.src = value;
+    this.start = 0;
+    this.len = value.length;
+    this.view = value;
+  }
+
+  /** A property whose value is `length` bytes of `source` at `start` (a lazy view; used by the parser). */
+  static fromSource(name: string, source: Uint8Array, start: number, length: number, nameoff?: number): FdtProperty {
+    const p = new FdtProperty(name, EMPTY, nameoff);
+    p.src = source;
+    p.start = start;
+    p.len = length;
+    p.view = null;
+    return p;
+  }
+
+  /** The raw value. After `parseFdt` a view into the parsed bytes unless `copy` was asked. */
+  get value(): Uint8Array {
+    return (this.view ??= this.src.subarray(this.start, this.start + this.len));
+  }
+
+  set value(v: Uint8Array) {
+    this.src = v;
+    this.start = 0;
+    this.len = v.length;
+    this.view = v;
   }
 
   /** Length of the value in bytes. */
   get length(): number {
-    return this.value.length;
+    return this.len;
   }
 
   /** The u32 cell at index `i` (FDT_ERR_BADVALUE when the value is too short). */
