@@ -11,35 +11,33 @@ export interface SystemMapSymbol {
 
 /**
  * Looks up `names` in the text of a System.map (`nm -n vmlinux` output) without parsing the other
- * ~160 000 lines: each name is found with one `indexOf` for `" <name>\n"`, then its line is parsed
- * and checked. Names that are absent are simply missing from the result.
+ * ~160 000 lines: one regular-expression pass finds the lines ending in `" <name>"` (about 5 ms for
+ * a 7 MB map; one `indexOf` per name costs 2 ms each because spaces are everywhere), then only those
+ * lines are parsed and checked. Names that are absent are missing from the result; the first
+ * definition of a name wins.
  *
  * @throws AnalyzerError `E_BAD_SYSTEM_MAP` when the line holding a wanted symbol is malformed, or when
  *   the text does not look like a System.map at all (first line not `hex type name`).
  */
 export function lookupSystemMap(text: string, names: Iterable<string>): Map<string, SystemMapSymbol> {
   checkFirstLine(text);
+  const wanted = [...new Set(names)];
   const found = new Map<string, SystemMapSymbol>();
-  for (const name of names) {
-    const needle = ` ${name}\n`;
-    let at = text.indexOf(needle);
-    while (at >= 0) {
-      // The match must be the whole third field: preceded by ` X` (type letter) at a line start.
-      const lineStart = text.lastIndexOf("\n", at) + 1;
-      const symbol = parseLine(text, lineStart, at + needle.length - 1);
-      if (symbol.name === name) {
-        found.set(name, symbol);
-        break;
-      }
-      at = text.indexOf(needle, at + 1);
-    }
-    if (!found.has(name) && text.endsWith(` ${name}`)) {
-      const lineStart = text.lastIndexOf("\n") + 1;
-      const symbol = parseLine(text, lineStart, text.length);
-      if (symbol.name === name) found.set(name, symbol);
-    }
+  if (wanted.length === 0) return found;
+  const pattern = new RegExp(` (${wanted.map(escapeRegExp).join("|")})(?=\r?\n|$)`, "g");
+  for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
+    const name = m[1]!;
+    if (found.has(name)) continue;
+    const lineStart = text.lastIndexOf("\n", m.index) + 1;
+    const symbol = parseLine(text, lineStart, m.index + m[0].length);
+    // A match in the middle of a line (e.g. a module name) is not a definition.
+    if (symbol.name === name) found.set(name, symbol);
   }
   return found;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /**

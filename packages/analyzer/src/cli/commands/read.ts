@@ -1,0 +1,40 @@
+import { defineCommand } from "../command-spec.js";
+
+/** `kdumpkit read DUMP --phys ADDR --length N`: hex dump of memory, strictly within PT_LOAD. */
+export const readCommand = defineCommand({
+  name: "read",
+  describe: "Hex dump of physical (--phys) or kernel-virtual (--virt) memory; --raw writes the bytes",
+  options: {
+    phys: { type: "string", valueName: "ADDR", describe: "physical address (0x… or decimal)" },
+    virt: { type: "string", valueName: "ADDR", describe: "kernel virtual address (0x… or decimal)" },
+    length: { type: "string", valueName: "N", describe: "number of bytes", demand: true },
+    raw: { type: "boolean", describe: "write exactly the bytes to stdout (for hashing)" },
+    json: { type: "boolean", describe: "print the bytes as a JSON report" },
+  },
+  examples: [
+    ["$0 read vmcore --phys 0x1000 --length 256", "256 bytes of physical memory"],
+    ["$0 read vmcore --virt 0xffffffff81000000 --length 64", "kernel text through the page tables"],
+    ["$0 read vmcore --phys 0x1000 --length 4096 --raw | sha256sum", "hash a page"],
+  ],
+  async run(args) {
+    const [{ openInput, closeInput }, rm, io] = await Promise.all([import("../../input.js"), import("../../read-memory.js"), import("../io.js")]);
+    const physical = io.parseNumberArgument("phys", args.phys);
+    const virtual = io.parseNumberArgument("virt", args.virt);
+    const length = Number(io.parseNumberArgument("length", args.length) ?? 0n);
+    const input = await openInput(args.dump);
+    try {
+      const options = { length, ...(physical !== undefined ? { physical } : {}), ...(virtual !== undefined ? { virtual } : {}) };
+      if (args.json) {
+        io.printJson(rm.readMemory(input, options));
+        return 0;
+      }
+      const { address, bytes } = rm.readMemoryBytes(input, options);
+      if (args.raw) {
+        await new Promise<void>((resolve, reject) => process.stdout.write(bytes, (e) => (e ? reject(e) : resolve())));
+      } else io.printText(rm.hexdump(bytes, address));
+      return 0;
+    } finally {
+      closeInput(input);
+    }
+  },
+});

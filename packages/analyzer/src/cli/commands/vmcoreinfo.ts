@@ -1,0 +1,31 @@
+import { defineCommand } from "../command-spec.js";
+
+/** `kdumpkit vmcoreinfo DUMP`: the VMCOREINFO note, raw and typed. */
+export const vmcoreinfoCommand = defineCommand({
+  name: "vmcoreinfo",
+  describe: "The VMCOREINFO note: raw text, or typed (symbols, offsets, sizes, numbers) with --json",
+  options: {
+    json: { type: "boolean", describe: "print the typed report as JSON" },
+    raw: { type: "boolean", describe: "print the note's text exactly as stored" },
+  },
+  examples: [
+    ["$0 vmcoreinfo vmcore", "key/value table"],
+    ["$0 vmcoreinfo vmcore --raw", "the text as the kernel wrote it"],
+  ],
+  async run(args) {
+    const [{ openInput, closeInput }, { vmcoreinfo }, io] = await Promise.all([import("../../input.js"), import("../../vmcoreinfo.js"), import("../io.js")]);
+    const input = await openInput(args.dump);
+    try {
+      const report = vmcoreinfo(input);
+      if (args.json) io.printJson(report);
+      else if (args.raw) process.stdout.write(report.raw ?? "");
+      else {
+        const { table } = await import("../../render/table.js");
+        io.printText(report.present ? table(["key", "value"], report.lines.map((l) => [l.key, l.value])) : "no VMCOREINFO note in this dump");
+      }
+      return report.present ? 0 : 1;
+    } finally {
+      closeInput(input);
+    }
+  },
+});

@@ -1,0 +1,14 @@
+import type { CheckReport } from "../../checks.js";
+import { table } from "../../render/table.js";
+import { severityColour, styleFor } from "../../render/style.js";
+
+/** The human form of `check`. */
+export function renderCheck(r: CheckReport): string {
+  const s = styleFor(process.stdout);
+  const out: string[] = [];
+  if (r.findings.length) out.push(table(["severity", "check", "finding"], r.findings.map((f) => [severityColour(s, f.severity)(f.severity), f.check, f.message])));
+  if (r.scan) out.push(`scan: ${r.scan.pages} pages read, ${r.scan.zeroPages} all zero, ${r.scan.unreadablePages} unreadable`);
+  const summary = `${r.counts.error} errors, ${r.counts.warning} warnings, ${r.counts.info} notes`;
+  out.push(r.worst === "ok" || r.worst === "info" ? s.green(`clean: ${summary}`) : severityColour(s, r.worst)(`findings: ${summary}`));
+  return out.join("\n");
+}

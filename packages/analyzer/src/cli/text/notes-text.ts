@@ -1,0 +1,20 @@
+import type { NotesReport } from "../../notes.js";
+import { table } from "../../render/table.js";
+import { styleFor } from "../../render/style.js";
+
+/** The human form of `notes`. */
+export function renderNotes(r: NotesReport): string {
+  const s = styleFor(process.stdout);
+  const colour = (v: string) => (v === "valid" ? s.green(v) : v === "uninitialized" || v === "not-in-file" ? s.yellow(v) : s.red(v));
+  const rows = r.notes.map((n) => [
+    `${n.segment}`,
+    typeof n.offset === "number" ? `0x${n.offset.toString(16)}` : n.offset,
+    n.owner,
+    n.typeName,
+    `${n.size}`,
+    colour(n.verdict),
+    n.pid !== null ? `pid ${n.pid} pc ${n.pc} sp ${n.sp}` : (n.detail ?? ""),
+  ]);
+  const head = r.bareElfcorehdr ? "bare elfcorehdr: PT_NOTE slots (the notes themselves are in old memory)\n" : "";
+  return head + table(["seg", r.bareElfcorehdr ? "address" : "offset", "owner", "type", "size", "verdict", "details"], rows, [4]);
+}

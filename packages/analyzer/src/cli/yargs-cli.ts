@@ -1,0 +1,31 @@
+// The full yargs front end: help, examples, validation. Loaded only when the fast path declines.
+import yargs from "yargs";
+import type { CommandModule } from "yargs";
+import { hideBin } from "yargs/helpers";
+import { EXIT } from "./exit-codes.js";
+
+/** Parses process.argv with yargs and runs the chosen command. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function runYargs(commands: CommandModule<any, any>[]): Promise<void> {
+  const cli = yargs(hideBin(process.argv))
+    .scriptName("kdumpkit")
+    .usage("$0 <command> DUMP [options]\n\nAnalyze Linux crash dumps and the binary formats of kdump.")
+    .strict()
+    .demandCommand(1, "Name a command; `kdumpkit --help` lists them.")
+    .recommendCommands()
+    .help()
+    .alias("h", "help")
+    .version()
+    .wrap(Math.min(120, process.stdout.columns ?? 100))
+    .epilogue(
+      "Every command takes --json (schemaVersion, 64-bit values as \"0x…\" strings).\n" +
+        "Exit codes: 0 clean, 1 findings, 2 bad input or usage.\nDocumentation: packages/analyzer/README.md",
+    )
+    .fail((message, error) => {
+      if (error) throw error;
+      process.stderr.write(`kdumpkit: ${message}\n`);
+      process.exit(EXIT.BAD_INPUT);
+    });
+  for (const command of commands) cli.command(command);
+  await cli.parseAsync();
+}
