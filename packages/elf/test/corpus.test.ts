@@ -110,6 +110,26 @@ for (const sample of samples) {
   });
 }
 
+describe("corpus dumpP.d31 against dumpP.truth.json", () => {
+  it("the filtered dump keeps the kernel's notes: PRSTATUS registers and VMCOREINFO match the full dump's truth", async () => {
+    const truth = readCorpusJson("vmcore/dumpP.truth.json");
+    const file = parseElfFile(readHead(await decompressedCorpusPath("vmcore/dumpP.d31.elf.xz"), 64 * 1024));
+    const notes = file.noteSegments.flatMap((s) => s.notes);
+    expect(notes.map((n) => ({ name: n.name, type: n.n_type, descsz: n.n_descsz }))).toEqual(
+      truth.notes.map((n: { name: string; type: number; descsz: number }) => ({ name: n.name, type: n.type, descsz: n.descsz })),
+    );
+    const prs = notes.filter((n) => n.typeName === "NT_PRSTATUS").map((n) => parsePrstatus(n.desc, "x86_64"));
+    expect(prs.map((p) => p.pr_pid)).toEqual(truth.nt_prstatus.map((t: { pr_pid: number }) => t.pr_pid));
+    prs.forEach((p, i) => {
+      for (const [reg, value] of Object.entries(truth.nt_prstatus[i].regs as Record<string, string>)) expect(p.registers[reg]).toBe(BigInt(value));
+    });
+    const info = parseVmcoreinfo(notes.find((n) => n.typeName === "VMCOREINFO")!.desc);
+    expect(info.crashTime).toBe(BigInt(truth.vmcoreinfo.CRASHTIME));
+    expect(info.numbers.get("phys_base")).toBe(BigInt(truth.vmcoreinfo["NUMBER(phys_base)"]));
+    expect(info.lines.length).toBe(truth.vmcoreinfo_keys);
+  });
+});
+
 describe("corpus dumpP.elfcorehdr-raw.bin", () => {
   it("reads the kernel's elfcorehdr like readelf (PT_NOTE offsets are physical addresses)", async () => {
     const { readCorpusBytes } = await import("../../../test-support/corpus.js");
