@@ -356,7 +356,7 @@ export class EditableFdt {
     const used = this.usedSize;
     const delta = newLen - oldLen;
     if (used + delta > this.totalsize) fail("FDT_ERR_NOSPACE", `the edit needs ${delta} bytes, ${this.headroom} are free`, used);
-    if (at < 0 || at + oldLen > used) fail("FDT_ERR_INTERNAL", "splice outside the blob", at);
+    if (at < 0 || at + oldLen > used) fail("FDT_ERR_BADOFFSET", "splice outside the blob", at);
     if (delta !== 0) this.buf.copyWithin(at + newLen, at + oldLen, used);
     const v = this.view;
     if (block === "strings") {

@@ -28,8 +28,6 @@ export const FDT_ERR = {
   BADSTRUCTURE: "FDT_ERR_BADSTRUCTURE",
   /** Blocks are not in rsvmap → struct → strings order (open the blob with `openInto` to fix). */
   BADLAYOUT: "FDT_ERR_BADLAYOUT",
-  /** An internal invariant was broken: a bug in this library. */
-  INTERNAL: "FDT_ERR_INTERNAL",
   /** #address-cells or #size-cells is missing a usable value (0 or > 4 address cells, wrong length). */
   BADNCELLS: "FDT_ERR_BADNCELLS",
   /** A property value is unusable for the request (wrong length, number does not fit its cells). */
