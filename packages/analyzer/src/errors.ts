@@ -2,8 +2,6 @@ import { KdumpkitError } from "@kdumpkit/elf";
 
 /** Error codes of @kdumpkit/analyzer (one line each: what it means, what to do). */
 export type AnalyzerErrorCode =
-  /** The input is neither a dump nor a bare elfcorehdr: give a /proc/vmcore copy, an ELF core or an elfcorehdr. */
-  | "E_NOT_A_DUMP"
   /** A System.map line is malformed (the offset names it): give the kernel's System.map. */
   | "E_BAD_SYSTEM_MAP"
   /** The System.map does not belong to the dumped kernel (symbols disagree with VMCOREINFO). */
