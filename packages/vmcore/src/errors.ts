@@ -29,7 +29,9 @@ export type VmcoreErrorCode =
   /** An argument given by the caller is invalid (negative length, closed source…). */
   | "E_INVALID_ARGUMENT"
   /** A kdump-compressed page could not be decompressed, or its descriptor is inconsistent. */
-  | "E_BAD_PAGE";
+  | "E_BAD_PAGE"
+  /** A kdump-compressed page uses a compression this build cannot decode (the message names it). */
+  | "E_UNSUPPORTED_COMPRESSION";
 
 /** The one error class of `@kdumpkit/vmcore`: a stable `code` plus the file offset or address concerned. */
 export class VmcoreError extends KdumpkitError {
