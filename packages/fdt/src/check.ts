@@ -65,7 +65,8 @@ function walkStructure(bytes: Uint8Array, l: FdtLayout, maxDepth: number): void 
       case FDT_TOKEN.BEGIN_NODE:
         depth++;
         if (depth > maxDepth) fail("FDT_ERR_LIMIT", `nodes nest deeper than maxDepth ${maxDepth}`, off);
-        if (depth === 1 && bytes[off + 4] !== 0) fail("FDT_ERR_BADSTRUCTURE", "the root node's name is not empty", off);
+        // Before version 16 the root's name is its full path, "/".
+        if (depth === 1 && bytes[off + 4] !== 0 && !(version < 16 && bytes[off + 4] === 0x2f && bytes[off + 5] === 0)) fail("FDT_ERR_BADSTRUCTURE", "the root node's name is not empty", off);
         break;
       case FDT_TOKEN.END_NODE:
         if (depth === 0) fail("FDT_ERR_BADSTRUCTURE", "FDT_END_NODE without an open node", off);

@@ -88,7 +88,8 @@ export function checkHeader(bytes: Uint8Array): FdtLayout {
     structStart: h.off_dt_struct,
     structEnd,
     stringsStart: h.off_dt_strings,
-    stringsEnd: h.off_dt_strings + h.size_dt_strings,
+    // Version 2 has no size_dt_strings: its strings run to totalsize (libfdt bounds them so too).
+    stringsEnd: h.version < 3 ? total : h.off_dt_strings + h.size_dt_strings,
   };
 }
 

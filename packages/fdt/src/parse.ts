@@ -62,14 +62,17 @@ export function parseFdt(bytes: Uint8Array, options: ParseOptions = {}): Fdt {
       );
     } else if (tag === FDT_TOKEN.BEGIN_NODE) {
       const ne = bytes.indexOf(0, off + 4);
-      const node = new FdtNode(ne === off + 4 ? "" : latin1(bytes, off + 4, ne));
+      let name = ne === off + 4 ? "" : latin1(bytes, off + 4, ne);
+      // Before version 16 a node's name is its full path (libfdt fdt_get_name): keep the last part.
+      if (version < 16 && name.startsWith("/")) name = name.slice(name.lastIndexOf("/") + 1);
+      const node = new FdtNode(name);
       if (current) {
         current.children.push(node);
         stack.push(current);
         if (stack.length >= maxDepth) fail("FDT_ERR_LIMIT", `nodes nest deeper than maxDepth ${maxDepth}`, off);
       } else {
         if (root) fail("FDT_ERR_BADSTRUCTURE", "a second root node", off);
-        if (node.name !== "") fail("FDT_ERR_BADSTRUCTURE", "the root node's name is not empty", off);
+        if (node.name !== "" || (version >= 16 && ne !== off + 4)) fail("FDT_ERR_BADSTRUCTURE", "the root node's name is not empty", off);
         root = node;
       }
       current = node;
