@@ -126,7 +126,7 @@ export function dtsBytes(dts: string): Uint8Array {
   return out;
 }
 
-/** Type guard kept for callers that print single properties. */
+/** One property as dtc prints it inside a node (without indentation or newline). */
 export function dtsPropertyLine(p: FdtProperty): string {
   return `${p.name}${dtsPropertyValue(p.value)}`;
 }

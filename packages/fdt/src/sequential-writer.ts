@@ -145,7 +145,7 @@ export class SequentialWriter {
       if (hit !== undefined) return hit;
       // Any position where the name is followed by NUL will do, even inside a longer string.
       const found = this.table.indexOf(`${name}\0`);
-      if (found >= 0 && (name.length > 0 || true)) {
+      if (found >= 0) {
         this.cache.set(name, found);
         return found;
       }
