@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseElfHeader, parseProgramHeaders, PT } from "@kdumpkit/elf";
+import { EM, PT, buildElfcorehdr, parseElfHeader, parseProgramHeaders } from "@kdumpkit/elf";
 import { VmcoreError, captureVmcore, openDump } from "@kdumpkit/vmcore";
 import { decompressedCorpusPath, readCorpusBytes, readCorpusText } from "../../../test-support/corpus.js";
 import { describeWithPeers, peers } from "../../../test-support/peers.js";
@@ -69,7 +69,7 @@ function prstatus(pid: number): Uint8Array {
   return d;
 }
 
-/** A small elfcorehdr like the kernel's: one PT_NOTE per CPU (p_offset = crash_notes), VMCOREINFO, kernel text, RAM. */
+/** A small crashed machine: 4 CPUs (1 and 3 never saved notes), VMCOREINFO, kernel text inside RAM, a RAM range not page aligned. */
 function smallScenario() {
   const cpuNotes = [0x7000n, 0x7400n, 0x7800n, 0x7c00n];
   const vmcoreinfoAt = 0x8000n;
@@ -80,12 +80,15 @@ function smallScenario() {
     { paddr: 0x100000n, memsz: 0x300000n, vaddr: 0xffff888000100000n },
     { paddr: 0x200000n, memsz: 0x20000n, vaddr: 0xffffffff81000000n }, // kernel text, inside RAM
   ];
-  const hdr = writeTestCore({
-    phdrs: [
-      ...cpuNotes.map((a) => ({ p_type: PT.NOTE, p_offset: a, p_paddr: a, p_filesz: 0x170n, p_memsz: 0x170n })),
-      { p_type: PT.NOTE, p_offset: vmcoreinfoAt, p_paddr: vmcoreinfoAt, p_filesz: 0x1024n, p_memsz: 0x1024n },
-      ...loads.map((l) => ({ p_type: PT.LOAD, p_flags: 7, p_offset: l.paddr, p_paddr: l.paddr, p_vaddr: l.vaddr, p_filesz: l.memsz, p_memsz: l.memsz })),
-    ],
+  // Built by @kdumpkit/elf exactly as the kernel prepares it (PT_NOTE per possible CPU, VMCOREINFO, kernel text, RAM).
+  const hdr = buildElfcorehdr({
+    e_machine: EM.X86_64,
+    cpus: cpuNotes.map((crashNotesAddress, cpu) => ({ cpu, crashNotesAddress })),
+    noteBytes: 0x170,
+    vmcoreinfo: { address: vmcoreinfoAt, size: 0x1024 },
+    kernelText: { paddr: loads[2]!.paddr, vaddr: loads[2]!.vaddr, size: loads[2]!.memsz },
+    memory: loads.slice(0, 2).map((l) => ({ start: l.paddr, end: l.paddr + l.memsz - 1n })),
+    pageOffset: 0xffff888000000000n,
   });
   const old = sparseOldMemory([
     { address: cpuNotes[0]!, bytes: withFinalNote(testNote("CORE", 1, prstatus(101))) },
