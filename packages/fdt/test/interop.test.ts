@@ -123,6 +123,36 @@ describeWithPeers("interop: pylibfdt and fdtget", [peers.pylibfdt, peers.fdtget,
     expect(spawnSync("dtc", ["-q", "-I", "dtb", "-O", "dts", p]).status).toBe(0);
   });
 
+  it("random trees we write and edit pass pylibfdt's fdt_check_full", () => {
+    const files: string[] = [];
+    fc.assert(
+      fc.property(tree, fc.nat(300), (fdt, room) => {
+        const bytes = writeFdt(fdt);
+        files.push(tmp(bytes));
+        const blob = EditableFdt.openInto(bytes, bytes.length + room);
+        try {
+          blob.addNode("/", "added@1", [["reg", u32Value(1)], ["compatible", stringsValue("x")]], "first");
+          blob.setProp("/", "model", stringsValue("kdumpkit"));
+        } catch {
+          // not enough room: the blob must still be the valid original
+        }
+        files.push(tmp(blob.bytes));
+        files.push(tmp(blob.pack().slice()));
+      }),
+      { seed: 11, numRuns: 30 },
+    );
+    const script = `
+import libfdt, sys
+bad = []
+for p in sys.argv[1:]:
+    b = bytearray(open(p, 'rb').read())
+    err = libfdt.fdt_check_full(b, len(b))
+    if err: bad.append('%s %d' % (p, err))
+print('\\n'.join(bad))
+`;
+    expect(execFileSync("/usr/bin/python3", ["-c", script, ...files], { encoding: "utf8" }).trim()).toBe("");
+  });
+
   it("libfdt's own edits (pylibfdt setprop / add_subnode) give the same blob as ours", () => {
     const base = readCorpusBytes("fdt/qemu/pseries-smp1.dtb");
     const size = base.length + 4096;
