@@ -76,7 +76,7 @@ describe("dumpA (QEMU dump-guest-memory, 5-level paging)", () => {
     const uts = readUtsname(dump);
     expect(uts.release).toBe(dump.vmcoreinfo!.osRelease);
     expect(uts).toEqual(Object.fromEntries(UTS_FIELDS.map((f) => [f, truth.derived_from_elf.init_uts_ns[f]])));
-    expect(dump.translate(dump.vmcoreinfo!.symbols.get("init_uts_ns")!)).toBe(BigInt(truth.derived_from_elf.init_uts_ns.paddr));
+    expect(dump.translate(dump.vmcoreinfo!.symbols.get("init_uts_ns")!)).toBe(BigInt(truth.derived_from_elf.init_uts_ns.paddr!));
   });
 
   it("the page walk agrees with the kernel-image fast path", () => {

@@ -29,8 +29,8 @@ export interface X86_64TranslatorConfig {
   topPgt: bigint;
   /** NUMBER(phys_base) as a signed value (may be negative with KASLR), or derived from the kernel-text PT_LOAD. */
   physBase: bigint;
-  /** NUMBER(pgtable_l5_enabled) === 1. */
-  fiveLevel: boolean;
+  /** NUMBER(pgtable_l5_enabled) === 1 (default false: 4-level). */
+  fiveLevel?: boolean;
   /** NUMBER(KERNEL_IMAGE_SIZE) if present. */
   kernelImageSize?: bigint;
   /** NUMBER(sme_mask): the memory-encryption bit, stripped from entries. */
@@ -63,7 +63,7 @@ export class X86_64Translator implements AddressTranslator {
 
   constructor(config: X86_64TranslatorConfig) {
     this.config = config;
-    this.levels = config.fiveLevel ? 5 : 4;
+    this.levels = config.fiveLevel === true ? 5 : 4;
     this.physBase = config.physBase;
     this.kernelImageSize = config.kernelImageSize ?? DEFAULT_KERNEL_IMAGE_SIZE;
     this.entryMask = PHYS_MASK & ~(config.smeMask ?? 0n);
