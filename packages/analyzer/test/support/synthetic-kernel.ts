@@ -131,10 +131,8 @@ export function iomemText(ram: { start: bigint; end: bigint }[]): string {
   return `${["00000000-00000fff : Reserved", ...ram.map((r) => `${hexw(r.start)}-${hexw(r.end - 1n)} : System RAM`)].join("\n")}\n`;
 }
 
-/** Runs the scenario: old memory, the (possibly stale) elfcorehdr, the capture kernel's /proc/vmcore. */
-export function crash(s: Scenario): SyntheticCrash {
-  const memory = buildOldMemory(s);
-  const header = prepareElfcorehdr(s.headerCpus, s.headerMemory);
+/** The capture kernel's /proc/vmcore for an elfcorehdr and old memory (bytes beyond `memory` read as zeros). */
+export function capture(elfcorehdr: Uint8Array, memory: Uint8Array): Uint8Array {
   const oldMemory = {
     read(address: bigint, length: number): Uint8Array {
       const out = new Uint8Array(length);
@@ -144,6 +142,12 @@ export function crash(s: Scenario): SyntheticCrash {
       return out;
     },
   };
-  const captured = captureVmcore(header.buffer, oldMemory);
-  return { vmcore: captured.read(0, captured.size), elfcorehdr: header.buffer.slice(), systemMap: systemMapText(), iomem: iomemText(s.ramAtCrash) };
+  const captured = captureVmcore(elfcorehdr, oldMemory);
+  return captured.read(0, captured.size);
+}
+
+/** Runs the scenario: old memory, the (possibly stale) elfcorehdr, the capture kernel's /proc/vmcore. */
+export function crash(s: Scenario): SyntheticCrash {
+  const header = prepareElfcorehdr(s.headerCpus, s.headerMemory);
+  return { vmcore: capture(header.buffer, buildOldMemory(s)), elfcorehdr: header.buffer.slice(), systemMap: systemMapText(), iomem: iomemText(s.ramAtCrash) };
 }

@@ -12,7 +12,7 @@ export function renderSummary(r: SummaryReport): string {
     out.push(
       keyValues([
         ["architecture", `${r.arch} (${r.machine}, ELF${r.elfClass}, ${r.byteOrder} endian)`],
-        ["program headers", `${d.e_phnum} used of ${d.phdrCapacity} slots, ${d.freeSlots} free for hotplug${d.freeSlotsZeroed ? "" : " (not zeroed!)"}`],
+        ["program headers", `${d.e_phnum} used; the buffer has room for ${d.phdrCapacity} (${d.freeSlots} free for hotplug updates)${d.freeSlotsZeroed ? "" : ", but the free slots are not zeroed!"}`],
         ["CPU note slots", `${d.noteSlots.filter((n) => n.kind === "cpu").length}`],
         ["memory", `${r.loads.length} PT_LOADs, ${humanSize(r.bytesCovered)}`],
       ]),
