@@ -11,7 +11,13 @@ export type AnalyzerErrorCode =
   /** A command-line value (address, length) is not a number or out of range. */
   | "E_BAD_ARGUMENT"
   /** The operation needs memory contents, but the input is a bare elfcorehdr (it holds none). */
-  | "E_NO_MEMORY";
+  | "E_NO_MEMORY"
+  /** (dmesg) VMCOREINFO lacks the printk symbols/offsets needed to find the kernel log. */
+  | "E_NO_PRINTK_SYMBOLS"
+  /** (dmesg) The printk ring buffer's layout or contents are implausible. */
+  | "E_BAD_PRINTK_BUFFER"
+  /** (dmesg) A printk limit protecting against hostile input was exceeded. */
+  | "E_PRINTK_LIMIT";
 
 /** The one error class of @kdumpkit/analyzer; errors of the elf and vmcore packages pass through unchanged. */
 export class AnalyzerError extends KdumpkitError {
