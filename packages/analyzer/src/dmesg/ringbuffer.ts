@@ -161,7 +161,7 @@ export function readLocklessRing(memory: PrintkMemory, layout: LocklessLayout, o
     let start: number;
     const end = Number(next & dataMask);
     if (beginWrap === nextWrap) start = Number(begin & dataMask);
-    else if (((beginWrap + 1n) & (wordMask >> sizeBitsBig)) === nextWrap) start = 0;
+    else if (((beginWrap + 1n) & (wordMask >> sizeBitsBig)) === nextWrap && end <= Number(begin & dataMask)) start = 0;
     else {
       bad(id, d, `text_blk_lpos ${hex(begin)}..${hex(next)} is neither a regular nor a wrapping block`);
       continue;
