@@ -18,3 +18,6 @@ export { parseIomem, systemRamRanges, mergeRanges, subtractRanges, type IomemEnt
 export { decodeCpumask, formatCpuList, parseCpuList } from "./cpumask.js";
 export { makedumpfileNrCpus } from "./nr-cpus.js";
 export { KernelMemory } from "./kernel-memory.js";
+export { dmesg, readDmesg, dmesgFromMemory, type DmesgReport, type DmesgOptions, type DmesgRecord, type DmesgSkipped, type DmesgLimits, type DmesgProblem, type PrintkMemory } from "./dmesg.js";
+export { formatDmesg, formatDmesgBytes, timestampPrefix, type DmesgFormatOptions } from "./dmesg/format.js";
+export { DEFAULT_DMESG_LIMITS } from "./dmesg/record.js";

@@ -8,6 +8,7 @@ import { vmcoreinfoCommand } from "./vmcoreinfo.js";
 import { memoryCommand } from "./memory.js";
 import { checkCommand } from "./check.js";
 import { readCommand } from "./read.js";
+import { dmesgCommand } from "./dmesg.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -18,5 +19,6 @@ export const commands: CommandModule<any, any>[] = [
   memoryCommand,
   checkCommand,
   readCommand,
+  dmesgCommand,
   fdtCommand,
 ];
