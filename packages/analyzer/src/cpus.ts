@@ -30,7 +30,7 @@ export interface CpuRow {
   /** CPU number; null for a note in the dump that cannot be tied to any CPU. */
   cpu: number | null;
   /** How the CPU number was found: from kernel memory (crash_notes matched), from note order (no symbols), or from an elfcorehdr slot. */
-  cpuFrom: "memory" | "note-order" | "elfcorehdr-slot" | "masks";
+  cpuFrom: "memory" | "note-order" | "qemu-pid" | "elfcorehdr-slot" | "masks";
   /** An NT_PRSTATUS note for this CPU is in the dump. */
   inDump: boolean;
   /** The CPU's note: saved (in the dump or in memory), uninitialized in memory, or missing (neither). */
@@ -151,9 +151,24 @@ export function cpus(input: AnalyzerInput, options: CpusOptions = {}): CpusRepor
   const panicCpu = panicSymbol ? tryRead("panic_cpu", () => mem.int32(panicSymbol.address)) : null;
 
   // Tie each dump note to the CPU whose crash_notes buffer holds the same NT_PRSTATUS bytes.
+  // QEMU's dump-guest-memory writes its own notes (one per vCPU, pr_pid = CPU index + 1, beside
+  // "QEMU" notes) of a live guest: crash_notes play no part there.
+  const qemu = dump.notes.some((n) => n.name === "QEMU");
   const noteOfCpu = new Map<number, DumpNote>();
   const matched = new Set<DumpNote>();
+  const cpuFrom = new Map<number, CpuRow["cpuFrom"]>();
+  if (qemu) {
+    for (const note of dumpNotes) {
+      const cpu = note.pid !== null && note.pid >= 1 ? note.pid - 1 : undefined;
+      if (cpu === undefined || noteOfCpu.has(cpu)) continue;
+      noteOfCpu.set(cpu, note);
+      matched.add(note);
+      cpuFrom.set(cpu, "qemu-pid");
+    }
+    notices.push("QEMU dump-guest-memory: the notes are QEMU's vCPU states (pr_pid = CPU + 1), not the kernel's crash_notes");
+  }
   for (const m of memoryNotes.values()) {
+    if (qemu) break;
     if (m.state !== "initialized" || !m.desc) continue;
     const hit = dumpNotes.find((n) => !matched.has(n) && equalBytes(n.desc, m.desc!));
     if (hit) {
@@ -162,9 +177,8 @@ export function cpus(input: AnalyzerInput, options: CpusOptions = {}): CpusRepor
     }
   }
   const unmatched = dumpNotes.filter((n) => !matched.has(n));
-  const cpuFrom = new Map<number, CpuRow["cpuFrom"]>();
   const readableNotes = [...memoryNotes.values()].filter((m) => m.state !== "unreadable");
-  if (readableNotes.length === 0 && unmatched.length > 0) {
+  if ((readableNotes.length === 0 || qemu) && unmatched.length > 0) {
     // No crash_notes to compare with: fall back to the order of the notes (one per CPU, ascending).
     if (memoryNotes.size === 0) notices.push("CPU numbers of the notes are assumed from their order: give --system-map to tie notes to CPUs");
     const candidates = possible ?? online ?? unmatched.map((_, i) => i);

@@ -114,8 +114,13 @@ describe("dumpA (QEMU dump-guest-memory, 4 CPUs, 5-level paging)", () => {
     const r = cpus(dumpA, { systemMap });
     const serial = truthA.guest_serial.precrash;
     expect(r.masks).toEqual({ possible: serial.cpu_possible, present: serial.cpu_present, online: serial.cpu_online });
-    // A live QEMU dump: nobody panicked, and the notes are QEMU's, not crash_notes.
+    // A live QEMU dump: nobody panicked, and the notes are QEMU's (tied by pr_pid), not crash_notes,
+    // which are all zero in a kernel that never crashed.
     expect(r.crashingCpu).toBeNull();
+    expect(r.cpus.map((c) => [c.cpu, c.cpuFrom, c.pid, c.verdictCode, c.crashNotes?.state])).toEqual(
+      [0, 1, 2, 3].map((i) => [i, "qemu-pid", i + 1, "saved", "uninitialized"]),
+    );
+    expect(r.findings.error + r.findings.warning).toBe(0);
   });
 });
 
