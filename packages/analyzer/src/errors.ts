@@ -17,7 +17,13 @@ export type AnalyzerErrorCode =
   /** (dmesg) The printk ring buffer's layout or contents are implausible. */
   | "E_BAD_PRINTK_BUFFER"
   /** (dmesg) A printk limit protecting against hostile input was exceeded. */
-  | "E_PRINTK_LIMIT";
+  | "E_PRINTK_LIMIT"
+  /** (hotplug) The elfcorehdr is not in the kernel's layout or cannot be read back unambiguously: give the hint it names. */
+  | "E_BAD_ELFCOREHDR"
+  /** (hotplug) A hotplug event or replay script line is malformed or impossible in the current state (the text names it). */
+  | "E_BAD_EVENT"
+  /** (capture) Old memory images overlap, or the elfcorehdr points at memory no image holds (the address names it). */
+  | "E_OLD_MEMORY";
 
 /** The one error class of @kdumpkit/analyzer; errors of the elf and vmcore packages pass through unchanged. */
 export class AnalyzerError extends KdumpkitError {
