@@ -19,3 +19,4 @@ export {
 export { createTranslator, physBaseFromLoads, pageOffsetFromLoads, type TranslatorOptions } from "./translate/index.js";
 export { captureVmcore, type OldMemory, type CapturedVmcore, type CaptureOptions, type DroppedNote, type VmcoreRange } from "./capture.js";
 export { collectCore, type CollectOptions, type CollectResult } from "./collector.js";
+export { openDiskDump, looksLikeDiskDump, KDUMP_SIGNATURE, DUMP_DH, type DiskDumpHeader } from "./diskdump.js";
