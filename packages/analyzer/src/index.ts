@@ -21,3 +21,5 @@ export { KernelMemory } from "./kernel-memory.js";
 export { dmesg, readDmesg, dmesgFromMemory, type DmesgReport, type DmesgOptions, type DmesgRecord, type DmesgSkipped, type DmesgLimits, type DmesgProblem, type PrintkMemory } from "./dmesg.js";
 export { formatDmesg, formatDmesgBytes, timestampPrefix, type DmesgFormatOptions } from "./dmesg/format.js";
 export { DEFAULT_DMESG_LIMITS } from "./dmesg/record.js";
+export { drawCpusPng, renderCpusPng, CPU_VERDICT_COLOURS } from "./render/png-cpus.js";
+export { drawMemoryPng, renderMemoryPng } from "./render/png-memory.js";

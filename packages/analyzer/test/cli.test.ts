@@ -55,6 +55,21 @@ describe("kdumpkit CLI on dumpP.d31", () => {
     expect(text.text).toMatch(/crashing CPU: 2/);
   });
 
+  it("cpus --registers --json: every register of the saved notes, as in the truth", () => {
+    const truth = JSON.parse(readFileSync(corpusPath("vmcore/dumpP.truth.json"), "utf8"));
+    const report = JSON.parse(kdumpkit("cpus", dumpP, "--system-map", systemMap, "--registers", "--json").text);
+    const saved = report.cpus.filter((c: { inDump: boolean }) => c.inDump);
+    expect(saved.map((c: { registers: unknown }) => c.registers)).toEqual(truth.nt_prstatus.map((p: { regs: unknown }) => p.regs));
+  });
+
+  it("vmcoreinfo --raw prints the note's text byte for byte (sha256 of the truth)", () => {
+    const truth = JSON.parse(readFileSync(corpusPath("vmcore/dumpP.truth.json"), "utf8"));
+    const r = kdumpkit("vmcoreinfo", dumpP, "--raw");
+    expect(r.status).toBe(0);
+    expect(createHash("sha256").update(r.stdout).digest("hex")).toBe(truth.vmcoreinfo_sha256);
+    expect(kdumpkit("vmcoreinfo", dumpP).text).toMatch(/OSRELEASE\s+6\.12\.117\+deb12-amd64/);
+  });
+
   it("cpus without --system-map: masks unknown (null), CPU numbers from note order", () => {
     const report = JSON.parse(kdumpkit("cpus", dumpP, "--json").text);
     expect(report.cpus.map((c: { possible: unknown }) => c.possible)).toEqual([null, null]);

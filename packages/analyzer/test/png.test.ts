@@ -7,8 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { decompressedCorpusPath, readCorpusJson, repoRoot } from "../../../test-support/corpus.js";
-import { drawCpusPng, CPU_VERDICT_COLOURS } from "../src/render/png-cpus.js";
-import { drawMemoryPng } from "../src/render/png-memory.js";
+import { CPU_VERDICT_COLOURS, drawCpusPng, drawMemoryPng } from "@kdumpkit/analyzer";
 import { tempFile } from "./support/files.js";
 import { crash, RAM_A, RAM_B } from "./support/synthetic-kernel.js";
 
