@@ -21,7 +21,9 @@ import {
 } from "@kdumpkit/elf";
 import { archForMachine, defaultPageSize, type DumpArch } from "./arch.js";
 import { type ByteSource, openFileSource } from "./byte-source.js";
-import { looksLikeDiskDump, openDiskDump } from "./diskdump.js";
+import { type KdumpCompressedOptions, openKdumpCompressed } from "./diskdump/open.js";
+import { looksLikeKdumpCompressed } from "./diskdump/header.js";
+import { type FlattenedOptions, looksLikeFlattened, openFlattenedSource } from "./flattened.js";
 import { type Dump, readVirtualInto } from "./dump.js";
 import { VmcoreError, hex } from "./errors.js";
 import { DEFAULT_LIMITS, type DumpLimits } from "./limits.js";
@@ -270,19 +272,24 @@ export function openElfDump(source: ByteSource, options: OpenDumpOptions = {}): 
 }
 
 /**
- * Opens a dump file (or source): ELF cores (ELF64/ELF32, either byte order) and kdump-compressed
- * files (makedumpfile, zlib). Reads only the headers
- * and notes; memory is read on demand.
+ * Opens a dump file (or source): ELF cores (ELF64/ELF32, either byte order), kdump-compressed
+ * files (makedumpfile: zlib, lzo, snappy, zstd) and makedumpfile's flattened files (-F, read in
+ * place). Reads only the headers and notes; memory is read on demand.
  * @throws VmcoreError `E_NOT_A_DUMP`, `E_TRUNCATED`, `E_LIMIT`, `E_IO`.
  */
-export function openDump(pathOrSource: string | ByteSource, options: OpenDumpOptions = {}): Dump {
+export function openDump(pathOrSource: string | ByteSource, options: OpenDumpOptions & KdumpCompressedOptions & FlattenedOptions = {}): Dump {
   const source = typeof pathOrSource === "string" ? openFileSource(pathOrSource) : pathOrSource;
   try {
     const magic = source.read(0, Math.min(16, source.size));
     if (looksLikeElf(magic)) return openElfDump(source, options);
-    if (looksLikeDiskDump(magic)) return openDiskDump(source, options);
-    if (new TextDecoder().decode(magic).startsWith("makedumpf")) {
-      throw new VmcoreError("E_NOT_A_DUMP", `${source.name} is a flattened makedumpfile stream (-F): rearrange it with makedumpfile -R first`, { offset: 0 });
+    if (looksLikeKdumpCompressed(magic)) return openKdumpCompressed(source, options);
+    if (looksLikeFlattened(magic)) {
+      // makedumpfile -F: its records are indexed (no -R rewrite) and the dump inside opened in place.
+      const inner = openFlattenedSource(source, options);
+      const head = inner.read(0, Math.min(16, inner.size));
+      if (looksLikeElf(head)) return openElfDump(inner, options);
+      if (looksLikeKdumpCompressed(head)) return openKdumpCompressed(inner, options);
+      throw new VmcoreError("E_NOT_A_DUMP", `${inner.name} holds neither an ELF core nor a kdump-compressed dump`, { offset: 0 });
     }
     throw new VmcoreError("E_NOT_A_DUMP", `${source.name} is neither an ELF core nor a kdump-compressed dump`, { offset: 0 });
   } catch (error) {
