@@ -159,9 +159,15 @@ export function readLocklessRing(memory: PrintkMemory, layout: LocklessLayout, o
     const beginWrap = (begin >> sizeBitsBig) & (wordMask >> sizeBitsBig);
     const nextWrap = (next >> sizeBitsBig) & (wordMask >> sizeBitsBig);
     let start: number;
-    const end = Number(next & dataMask);
+    let end = Number(next & dataMask);
+    const wrapAfter = ((beginWrap + 1n) & (wordMask >> sizeBitsBig)) === nextWrap;
     if (beginWrap === nextWrap) start = Number(begin & dataMask);
-    else if (((beginWrap + 1n) & (wordMask >> sizeBitsBig)) === nextWrap && end <= Number(begin & dataMask)) start = 0;
+    else if (wrapAfter && end === 0 && (begin & dataMask) !== 0n) {
+      // A block that ends exactly at the end of the ring: regular since Linux's `next - 1` rule in
+      // get_next_lpos(); older kernels never produce it (they move such a block to the start).
+      start = Number(begin & dataMask);
+      end = dataSize;
+    } else if (wrapAfter && end <= Number(begin & dataMask)) start = 0;
     else {
       bad(id, d, `text_blk_lpos ${hex(begin)}..${hex(next)} is neither a regular nor a wrapping block`);
       continue;
