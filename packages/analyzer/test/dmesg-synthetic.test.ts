@@ -192,7 +192,7 @@ describe("lockless ring: corrupted memory gives a coded error, never a hang or a
     const ring = buildLocklessRing({ ...base, firstLpos: 0n, header: { tailLpos: 0n, headLpos: 0x10000n } });
     const d0 = Number(ring.ids[0]! % 8n) * 24;
     ring.descs.setBigUint64(d0 + 16, 0x1000n, true); // next four wraps ahead of begin
-    ring.data[16] ^= 0xff; // corrupt the second block's id (it starts at 16)
+    ring.data[16] = ring.data[16]! ^ 0xff; // corrupt the second block's id (it starts at 16)
     const r = dmesgFromMemory(ring.memory, ring.vmcoreinfo, "s");
     expect(r.records).toEqual([]);
     expect(r.skipped.badBlock).toBe(2);
