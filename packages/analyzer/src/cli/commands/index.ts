@@ -9,6 +9,9 @@ import { memoryCommand } from "./memory.js";
 import { checkCommand } from "./check.js";
 import { readCommand } from "./read.js";
 import { dmesgCommand } from "./dmesg.js";
+import { hotplugCommand } from "./hotplug.js";
+import { captureCommand } from "./capture.js";
+import { collectCommand } from "./collect.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -21,4 +24,7 @@ export const commands: CommandModule<any, any>[] = [
   readCommand,
   dmesgCommand,
   fdtCommand,
+  hotplugCommand,
+  captureCommand,
+  collectCommand,
 ];
