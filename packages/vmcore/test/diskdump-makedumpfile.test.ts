@@ -45,7 +45,8 @@ function code(fn: () => unknown): string | undefined {
 
 const zstdPeer = commandPeer("zstd", "zstd");
 
-describeWithPeers("kdump-compressed and flattened files written by makedumpfile", [peers.makedumpfile, zstdPeer], () => {
+// zstd frames come from the zstd command; its absence is reported by the block at the end.
+describeWithPeers("kdump-compressed and flattened files written by makedumpfile", [peers.makedumpfile], () => {
   let elf: Dump;
   const dumps: Record<string, KdumpCompressedDump> = {};
   const levels: Record<string, number> = {};
@@ -67,9 +68,11 @@ describeWithPeers("kdump-compressed and flattened files written by makedumpfile"
     const snappyBytes = recompressKdump(zlibBytes, 0x4, (pages) => pages.map((p) => new Uint8Array(snappy.compress(p))));
     dumps.snappy = openDump(bufferSource(snappyBytes, "dumpP.snappy")) as KdumpCompressedDump;
     levels.snappy = 31;
-    const zstdBytes = recompressKdump(zlibBytes, 0x20, zstdCommandEncoder(3000));
-    dumps.zstd = openDump(bufferSource(zstdBytes, "dumpP.zstd")) as KdumpCompressedDump;
-    levels.zstd = 31;
+    if (zstdPeer.available()) {
+      const zstdBytes = recompressKdump(zlibBytes, 0x20, zstdCommandEncoder(3000));
+      dumps.zstd = openDump(bufferSource(zstdBytes, "dumpP.zstd")) as KdumpCompressedDump;
+      levels.zstd = 31;
+    }
   }, 120_000);
 
   afterAll(() => {
@@ -77,7 +80,7 @@ describeWithPeers("kdump-compressed and flattened files written by makedumpfile"
     for (const d of Object.values(dumps)) d.close();
   });
 
-  const names = ["zlib", "lzo", "none -d 1", "flattened zlib", "flattened lzo -d 1", "snappy", "zstd"];
+  const names = ["zlib", "lzo", "none -d 1", "flattened zlib", "flattened lzo -d 1", "snappy", ...(zstdPeer.available() ? ["zstd"] : [])];
   const compressionOf: Record<string, string> = {
     zlib: "zlib",
     lzo: "lzo",
@@ -239,5 +242,12 @@ describeWithPeers("kdump-compressed and flattened files written by makedumpfile"
     } finally {
       plain.close();
     }
+  });
+});
+
+// Makes the zstd command's absence visible (a failure in CI, a named skip locally).
+describeWithPeers("zstd pages (frames made by the zstd command)", [zstdPeer], () => {
+  it("the zstd command is there, so the zstd variant above ran", () => {
+    expect(zstdPeer.available()).toBe(true);
   });
 });

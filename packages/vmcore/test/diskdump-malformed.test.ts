@@ -130,7 +130,7 @@ describeWithPeers("malformed kdump-compressed files", [peers.makedumpfile], () =
   it("E_BAD_PAGE: zlib and lzo data that do not decompress to one page", () => {
     const d = descOf(zlib, layout, 0);
     const corrupt = mutate(zlib, (_, b) => {
-      for (let i = 4; i < d.size; i++) b[Number(d.offset) + i] ^= 0x5a;
+      for (let i = 4; i < d.size; i++) b[Number(d.offset) + i]! ^= 0x5a;
     });
     expect(readFirst(corrupt)).toBe("E_BAD_PAGE");
     // A shorter size cuts the stream.
