@@ -124,6 +124,7 @@ export class HotplugHeader {
     try {
       switch (e.kind) {
         case "cpu-add": {
+          if (this.#hdr.cpus.some((c) => c.cpu === e.cpu)) throw new AnalyzerError("E_BAD_EVENT", `cpu-add:${e.cpu}: CPU ${e.cpu} already has a PT_NOTE`);
           const address = this.crashNotesFor(e);
           if (this.#hdr.used + 1 > this.capacity) throw new ElfError("E_CAPACITY", `cpu add needs ${this.#hdr.used + 1} program headers, the header holds ${this.capacity}`);
           this.#hdr.addCpu({ cpu: e.cpu, crashNotesAddress: address });
