@@ -7,7 +7,7 @@ import type { SpecCommandModule } from "./command-spec.js";
 import { fastParse } from "./fast-path.js";
 
 /** Commands whose module (./commands/<name>.js) exports a spec the fast path can run. */
-const FAST_COMMANDS = new Set(["summary", "notes", "cpus", "vmcoreinfo", "memory", "check", "read"]);
+const FAST_COMMANDS = new Set(["summary", "notes", "cpus", "vmcoreinfo", "memory", "check", "read", "dmesg"]);
 
 const argv = process.argv.slice(2);
 let ran = false;
