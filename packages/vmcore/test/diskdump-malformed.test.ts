@@ -183,19 +183,28 @@ describeWithPeers("malformed kdump-compressed files", [peers.makedumpfile], () =
     expect(codeOf(() => cut.readPhysical(cut.readableRanges().at(-1)!.start, 8))).toBe("E_TRUNCATED");
   });
 
-  it("a split dump file serves only its pfn range", () => {
+  it("a split dump file serves only its pfn range, its descriptors counted from start_pfn", () => {
     const dump = open(zlib);
     const ranges = dump.readableRanges();
-    const first = ranges[0]!;
+    const [first, second] = [ranges[0]!, ranges[1]!];
     const bs = BigInt(layout.blockSize);
-    const split = mutate(zlib, (v) => {
+    // A file of `makedumpfile --split` keeps the whole bitmap but holds only its range's
+    // descriptors: build one for the second range by moving its descriptors to the table's start.
+    const before = Number((first.end - first.start) / bs);
+    const count = Number((second.end - second.start) / bs);
+    const split = mutate(zlib, (v, b) => {
       v.setInt32(layout.blockSize + 12, 1, true);
-      v.setBigUint64(layout.blockSize + 80, first.start / bs, true);
-      v.setBigUint64(layout.blockSize + 88, first.start / bs + 1n, true);
+      v.setBigUint64(layout.blockSize + 80, second.start / bs, true);
+      v.setBigUint64(layout.blockSize + 88, second.end / bs, true);
+      b.copyWithin(layout.descOffset, layout.descOffset + before * 24, layout.descOffset + (before + count) * 24);
     });
     const part = openKdumpCompressed(bufferSource(split));
-    expect(part.readableRanges()).toEqual([{ start: first.start, end: first.start + bs }]);
-    expect(Buffer.from(part.readPhysical(first.start, 4096))).toEqual(Buffer.from(dump.readPhysical(first.start, 4096)));
+    expect(part.kdump.dumpedPages).toBe(count);
+    expect(part.readableRanges()).toEqual([second]);
+    for (let a = second.start; a < second.end; a += bs) {
+      expect(Buffer.from(part.readPhysical(a, 4096))).toEqual(Buffer.from(dump.readPhysical(a, 4096)));
+    }
+    expect(codeOf(() => part.readPhysical(first.start, 8))).toBe("E_NOT_IN_DUMP");
     expect(codeOf(() => part.readPhysical(ranges.at(-1)!.start, 8))).toBe("E_NOT_IN_DUMP");
   });
 

@@ -154,9 +154,18 @@ class KdumpDump implements KdumpCompressedDump {
     }
     const maxMapnr = Number(maxMapnrBig);
     const dumpable = new PageBitmap(source.read(bitmapOffset + half, half), maxMapnr);
+    let pfnRange: [number, number] | undefined;
+    if (sub.split !== 0) {
+      const start = sub.start_pfn_64 ?? sub.start_pfn;
+      const end = sub.end_pfn_64 ?? sub.end_pfn;
+      pfnRange = [Number(start < MAX_SAFE ? start : MAX_SAFE), Number(end < MAX_SAFE ? end : MAX_SAFE)];
+      this.problems.push({ code: "E_NOT_IN_DUMP", severity: "info", message: `one file of a split dump: pfns ${hex(start)}..${hex(end)}` });
+    }
+    // Descriptors exist for the dumped pfns of this file's range (all of them unless split).
+    const dumpedPages = pfnRange ? Math.max(0, dumpable.rank(pfnRange[1]) - dumpable.rank(pfnRange[0])) : dumpable.setCount;
     const descriptorOffset = bitmapOffset + bitmapBytes;
-    const descriptors = new PageDescTable(source, descriptorOffset, dumpable.setCount, header.littleEndian);
-    const dataOffset = descriptorOffset + dumpable.setCount * PAGE_DESC_SIZE;
+    const descriptors = new PageDescTable(source, descriptorOffset, dumpedPages, header.littleEndian);
+    const dataOffset = descriptorOffset + dumpedPages * PAGE_DESC_SIZE;
     const incomplete = (header.status & DUMP_DH.COMPRESSED_INCOMPLETE) !== 0;
     if (incomplete) {
       this.problems.push({
@@ -164,20 +173,13 @@ class KdumpDump implements KdumpCompressedDump {
         severity: "warning",
         message: "status has DUMP_DH_COMPRESSED_INCOMPLETE: makedumpfile ran out of space; pages it did not write are reported as not in the dump",
       });
-    } else if (descriptors.available < dumpable.setCount) {
+    } else if (descriptors.available < dumpedPages) {
       this.problems.push({
         code: "E_TRUNCATED",
         severity: "error",
-        message: `the file ends inside the page_desc table (${descriptors.available} of ${dumpable.setCount} descriptors): the file was cut short`,
+        message: `the file ends inside the page_desc table (${descriptors.available} of ${dumpedPages} descriptors): the file was cut short`,
         offset: source.size,
       });
-    }
-    let pfnRange: [number, number] | undefined;
-    if (sub.split !== 0) {
-      const start = sub.start_pfn_64 ?? sub.start_pfn;
-      const end = sub.end_pfn_64 ?? sub.end_pfn;
-      pfnRange = [Number(start < MAX_SAFE ? start : MAX_SAFE), Number(end < MAX_SAFE ? end : MAX_SAFE)];
-      this.problems.push({ code: "E_NOT_IN_DUMP", severity: "info", message: `one file of a split dump: pfns ${hex(start)}..${hex(end)}` });
     }
     this.physical = new KdumpPhysicalMemory({
       source,
@@ -197,7 +199,7 @@ class KdumpDump implements KdumpCompressedDump {
       compression: compressionOfStatus(header.status),
       incomplete,
       maxMapnr,
-      dumpedPages: dumpable.setCount,
+      dumpedPages,
       layout: { bitmapOffset, bitmapBytes, descriptorOffset, dataOffset },
     };
     this.diskdump = { ...header, sub };

@@ -66,7 +66,9 @@ export class KdumpPhysicalMemory implements PhysicalMemory {
     if (pfn === this.cachedPfn) return this.cachedPage;
     const { layout } = this;
     if (!this.isDumped(pfn)) throw this.notInDump(pfn, address, length, start);
-    const index = layout.dumpable.rank(pfn);
+    // A split file holds descriptors for its own pfn range only: ranks count from its start_pfn
+    // (as crash's pfn_to_pos does), though its bitmap may have bits set outside the range.
+    const index = layout.dumpable.rank(pfn) - (layout.pfnRange ? layout.dumpable.rank(layout.pfnRange[0]) : 0);
     const descs = layout.descriptors;
     if (index >= descs.available) {
       if (layout.incomplete) {
