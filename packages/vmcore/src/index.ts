@@ -19,13 +19,12 @@ export {
 export { createTranslator, physBaseFromLoads, pageOffsetFromLoads, type TranslatorOptions } from "./translate/index.js";
 export { captureVmcore, type OldMemory, type CapturedVmcore, type CaptureOptions, type DroppedNote, type VmcoreRange } from "./capture.js";
 export { collectCore, type CollectOptions, type CollectResult } from "./collector.js";
-export { openDiskDump, looksLikeDiskDump, KDUMP_SIGNATURE, DUMP_DH, type DiskDumpHeader } from "./diskdump.js";
 export {
   openKdumpCompressed,
   type KdumpCompressedDump,
   type KdumpCompressedInfo,
   type KdumpCompressedOptions,
 } from "./diskdump/open.js";
-export { looksLikeKdumpCompressed, type KdumpSubHeader } from "./diskdump/header.js";
+export { looksLikeKdumpCompressed, KDUMP_SIGNATURE, DUMP_DH, type DiskDumpHeader, type DiskDumpUtsname, type KdumpSubHeader } from "./diskdump/header.js";
 export { DEFAULT_DECOMPRESSORS, type PageCompression, type PageDecompressor } from "./diskdump/decompress.js";
 export { openFlattenedSource, looksLikeFlattened, type FlattenedOptions, type FlattenedByteSource } from "./flattened.js";

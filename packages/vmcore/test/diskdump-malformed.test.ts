@@ -141,7 +141,8 @@ describeWithPeers("malformed kdump-compressed files", [peers.makedumpfile], () =
     expect(codeOf(() => openKdumpCompressed(bufferSource(cut)).readPhysical(dumpedAddress, 4096))).toBe("E_BAD_PAGE");
     // lzo data handed to the zlib decoder.
     expect(codeOf(() => openKdumpCompressed(bufferSource(withDesc(lzo, lzoLayout, 0, { flags: 1 }))).readPhysical(dumpedAddress, 8))).toBe("E_BAD_PAGE");
-    // zlib data claimed to be snappy / zstd.
+    // zlib data claimed to be lzo / snappy / zstd.
+    expect(readFirst(withDesc(zlib, layout, 0, { flags: 0x2 }))).toBe("E_BAD_PAGE");
     expect(readFirst(withDesc(zlib, layout, 0, { flags: 0x4 }))).toBe("E_BAD_PAGE");
     expect(readFirst(withDesc(zlib, layout, 0, { flags: 0x20 }))).toBe("E_BAD_PAGE");
   });

@@ -52,8 +52,6 @@ export interface KdumpCompressedInfo {
 export interface KdumpCompressedDump extends Dump {
   readonly format: "kdump-compressed";
   readonly kdump: KdumpCompressedInfo;
-  /** `disk_dump_header` fields plus `sub` (the kdump_sub_header): the shape `openDiskDump` returns, for code written against it. */
-  readonly diskdump: DiskDumpHeader & { sub: KdumpSubHeader };
 }
 
 /** utsname.machine → e_machine and architecture, for the ELF-shaped fields of `Dump`. */
@@ -96,7 +94,6 @@ class KdumpDump implements KdumpCompressedDump {
   readonly pageSize: number;
   readonly problems: DumpProblem[] = [];
   readonly kdump: KdumpCompressedInfo;
-  readonly diskdump: DiskDumpHeader & { sub: KdumpSubHeader };
   private readonly physical: KdumpPhysicalMemory;
   private readonly options: KdumpCompressedOptions;
   private translatorInstance: AddressTranslator | undefined;
@@ -202,7 +199,6 @@ class KdumpDump implements KdumpCompressedDump {
       dumpedPages,
       layout: { bitmapOffset, bitmapBytes, descriptorOffset, dataOffset },
     };
-    this.diskdump = { ...header, sub };
 
     // Notes: a copy of the capture kernel's PT_NOTE segment (header_version ≥ 4).
     if (sub.offset_note !== undefined && sub.size_note !== undefined && sub.size_note > 0n) {
