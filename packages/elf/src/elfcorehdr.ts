@@ -1,193 +1,46 @@
-// The kdump elfcorehdr exactly as the kernel's crash_prepare_elf64_headers() (kernel/crash_core.c)
-// lays it out, and an in-place updatable one sized with hotplug headroom (CONFIG_CRASH_HOTPLUG).
-import { ELFCLASS, ELFDATA, ET, EV_CURRENT, PF, PN_XNUM, PT } from "./constants.js";
+// An elfcorehdr with hotplug headroom (CONFIG_CRASH_HOTPLUG), updated in place the way the
+// kernel's crash hotplug handler updates the loaded segment (reference §1.5): created from a spec
+// with room for more CPUs and ranges, or opened from the bytes of an existing header.
+import { PN_XNUM } from "./constants.js";
+import {
+  type CrashCpu, type ElfcorehdrSpec, type MemoryRange,
+  checkRange, checkSpec, cpuPhdr, elfcorehdrPhdrs, elfcorehdrSegmentSize, elfcorehdrSlots, elfcorehdrSlotsNeeded,
+  excludeRanges, ramPhdr, selectCpus, writeEhdr,
+} from "./elfcorehdr-build.js";
+import { type ElfcorehdrRecoveryOptions, recoverElfcorehdr } from "./elfcorehdr-recover.js";
 import { ElfError } from "./errors.js";
 import { ELF64_EHDR_SIZE, ELF64_PHDR_SIZE } from "./header.js";
 import { viewOf } from "./internal/bounds.js";
 import { type ProgramHeader, writePhdrUnchecked } from "./program-header.js";
 
-/** One CPU: its id and the physical address of its `crash_notes` buffer (note_buf_t). */
-export interface CrashCpu {
-  cpu: number;
-  crashNotesAddress: bigint;
-  /** In cpu_possible_mask (default true). */
-  possible?: boolean;
-  /** In cpu_present_mask (default true). */
-  present?: boolean;
-}
-
-/** A physical range, inclusive at both ends like the kernel's `struct range`. */
-export interface MemoryRange {
-  start: bigint;
-  end: bigint;
-}
-
-/** What the kernel knows when it prepares the elfcorehdr. */
-export interface ElfcorehdrSpec {
-  e_machine: number;
-  cpus: CrashCpu[];
-  /** "possible" (default, kernels with crash hotplug) or "present" (older kernels). */
-  cpuSelection?: "possible" | "present";
-  /** sizeof(note_buf_t): 368 x86_64, 424 arm64, 536 ppc64 (reference §1.2). */
-  noteBytes: number;
-  /** paddr_vmcoreinfo_note() and VMCOREINFO_NOTE_SIZE. */
-  vmcoreinfo: { address: bigint; size: number };
-  /** The kernel-text PT_LOAD (need_kernel_map): __pa_symbol(_text), _text, _end - _text. */
-  kernelText?: { paddr: bigint; vaddr: bigint; size: bigint };
-  /** RAM ranges (sorted ascending, as the kernel walks System RAM). */
-  memory: MemoryRange[];
-  /** Ranges cut out of `memory`: the crash kernel reservation, on x86 also [0, 1 MiB). */
-  exclude?: MemoryRange[];
-  /** Direct-map base: a RAM PT_LOAD's p_vaddr is `__va(start) = start + pageOffset`. */
-  pageOffset: bigint;
-  /** The kernel hard-codes ELFDATA2LSB; false writes big-endian (kexec-tools style on BE). */
-  littleEndian?: boolean;
-  /** EI_OSABI (ELF_OSABI, 0 on every mainline arch). */
-  osabi?: number;
-}
-
-/** ELF_CORE_HEADER_ALIGN in the kernel (kexec-tools uses 1024). */
-export const ELF_CORE_HEADER_ALIGN = 4096;
-
-function checkRange(r: MemoryRange, what: string): void {
-  if (r.start < 0n || r.end < r.start || r.end >= 1n << 64n) {
-    throw new ElfError("E_INVALID_ARGUMENT", `${what} [0x${r.start.toString(16)}, 0x${r.end.toString(16)}] is not a valid inclusive range`, { address: r.start });
-  }
-}
-
-/**
- * `memory` with every `exclude` range cut out (kernel crash_exclude_mem_range: a range that
- * contains an excluded one is split in two, the pieces keep the input order).
- * @throws ElfError `E_INVALID_ARGUMENT` for a range with end < start.
- */
-export function excludeRanges(memory: MemoryRange[], exclude: MemoryRange[] = []): MemoryRange[] {
-  for (const r of exclude) checkRange(r, "excluded range");
-  const out: MemoryRange[] = [];
-  for (const r of memory) {
-    checkRange(r, "memory range");
-    let pieces: MemoryRange[] = [{ start: r.start, end: r.end }];
-    for (const x of exclude) {
-      const next: MemoryRange[] = [];
-      for (const p of pieces) {
-        if (x.end < p.start || x.start > p.end) {
-          next.push(p);
-          continue;
-        }
-        if (x.start > p.start) next.push({ start: p.start, end: x.start - 1n });
-        if (x.end < p.end) next.push({ start: x.end + 1n, end: p.end });
-      }
-      pieces = next;
-    }
-    out.push(...pieces);
-  }
-  return out;
-}
-
-/** CPUs described by PT_NOTEs, in ascending id (for_each_possible_cpu / for_each_present_cpu). */
-function selectCpus(spec: ElfcorehdrSpec): CrashCpu[] {
-  const key = spec.cpuSelection === "present" ? "present" : "possible";
-  return spec.cpus.filter((c) => c[key] !== false).sort((a, b) => a.cpu - b.cpu);
-}
-
-function cpuPhdr(c: CrashCpu, noteBytes: number): ProgramHeader {
-  const size = BigInt(noteBytes);
-  return { p_type: PT.NOTE, p_flags: 0, p_offset: c.crashNotesAddress, p_vaddr: 0n, p_paddr: c.crashNotesAddress, p_filesz: size, p_memsz: size, p_align: 0n };
-}
-
-function ramPhdr(r: MemoryRange, pageOffset: bigint): ProgramHeader {
-  const size = r.end - r.start + 1n;
-  return { p_type: PT.LOAD, p_flags: PF.R | PF.W | PF.X, p_offset: r.start, p_vaddr: BigInt.asUintN(64, r.start + pageOffset), p_paddr: r.start, p_filesz: size, p_memsz: size, p_align: 0n };
-}
-
-/** The program headers in the kernel's order: CPU notes, VMCOREINFO, kernel text, RAM. */
-function elfcorehdrPhdrs(spec: ElfcorehdrSpec, cpus: CrashCpu[], ram: MemoryRange[]): { notes: ProgramHeader[]; fixed: ProgramHeader[]; loads: ProgramHeader[] } {
-  const notes = cpus.map((c) => cpuPhdr(c, spec.noteBytes));
-  const vmci = BigInt(spec.vmcoreinfo.size);
-  const fixed: ProgramHeader[] = [
-    { p_type: PT.NOTE, p_flags: 0, p_offset: spec.vmcoreinfo.address, p_vaddr: 0n, p_paddr: spec.vmcoreinfo.address, p_filesz: vmci, p_memsz: vmci, p_align: 0n },
-  ];
-  if (spec.kernelText) {
-    const k = spec.kernelText;
-    fixed.push({ p_type: PT.LOAD, p_flags: PF.R | PF.W | PF.X, p_offset: k.paddr, p_vaddr: k.vaddr, p_paddr: k.paddr, p_filesz: k.size, p_memsz: k.size, p_align: 0n });
-  }
-  return { notes, fixed, loads: ram.map((r) => ramPhdr(r, spec.pageOffset)) };
-}
-
-function writeEhdr(v: DataView, out: Uint8Array, spec: ElfcorehdrSpec, phnum: number): void {
-  const le = spec.littleEndian ?? true;
-  out.set([0x7f, 0x45, 0x4c, 0x46, ELFCLASS.ELF64, le ? ELFDATA.LSB : ELFDATA.MSB, EV_CURRENT, spec.osabi ?? 0], 0);
-  out.fill(0, 8, 16);
-  v.setUint16(16, ET.CORE, le);
-  v.setUint16(18, spec.e_machine, le);
-  v.setUint32(20, EV_CURRENT, le);
-  v.setBigUint64(24, 0n, le);
-  v.setBigUint64(32, BigInt(ELF64_EHDR_SIZE), le);
-  v.setBigUint64(40, 0n, le);
-  v.setUint32(48, 0, le);
-  v.setUint16(52, ELF64_EHDR_SIZE, le);
-  v.setUint16(54, ELF64_PHDR_SIZE, le);
-  v.setUint16(56, phnum, le);
-  v.setUint16(58, 0, le);
-  v.setUint16(60, 0, le);
-  v.setUint16(62, 0, le);
-}
-
-function checkSpec(spec: ElfcorehdrSpec): void {
-  if (!Number.isSafeInteger(spec.noteBytes) || spec.noteBytes <= 0) throw new ElfError("E_INVALID_ARGUMENT", `bad noteBytes ${spec.noteBytes}`);
-  const seen = new Set<number>();
-  for (const c of spec.cpus) {
-    if (!Number.isSafeInteger(c.cpu) || c.cpu < 0 || seen.has(c.cpu)) throw new ElfError("E_INVALID_ARGUMENT", `bad or duplicate CPU id ${c.cpu}`);
-    seen.add(c.cpu);
-  }
-}
-
-/**
- * Builds the elfcorehdr exactly as crash_prepare_elf64_headers() does (reference §1.1): sized for
- * every possible CPU + VMCOREINFO + the kernel-text slot (always counted) + the RAM ranges left after
- * `exclude`, rounded up to 4096 bytes, unused bytes zero; e_phnum counts what was written.
- * @throws ElfError `E_INVALID_ARGUMENT` (bad ranges, duplicate CPUs), `E_CAPACITY` (more than 65535 phdrs,
- *   which the kernel's u16 e_phnum cannot count).
- */
-export function buildElfcorehdr(spec: ElfcorehdrSpec): Uint8Array {
-  checkSpec(spec);
-  const ram = excludeRanges(spec.memory, spec.exclude);
-  const possible = spec.cpus.filter((c) => c.possible !== false).length;
-  const slots = possible + 1 + ram.length + 1;
-  const { notes, fixed, loads } = elfcorehdrPhdrs(spec, selectCpus(spec), ram);
-  const all = [...notes, ...fixed, ...loads];
-  if (all.length >= PN_XNUM || slots >= PN_XNUM) throw new ElfError("E_CAPACITY", `${slots} program headers do not fit the 16-bit e_phnum`);
-  const size = alignUp(ELF64_EHDR_SIZE + Math.max(slots, all.length) * ELF64_PHDR_SIZE, ELF_CORE_HEADER_ALIGN);
-  const out = new Uint8Array(size);
-  const v = viewOf(out);
-  const le = spec.littleEndian ?? true;
-  writeEhdr(v, out, spec, all.length);
-  all.forEach((ph, i) => writePhdrUnchecked(v, ELF64_EHDR_SIZE + i * ELF64_PHDR_SIZE, ph, 64, le));
-  return out;
-}
-
-function alignUp(n: number, a: number): number {
-  return Math.ceil(n / a) * a;
-}
-
-/** Capacity of an in-place elfcorehdr, in CPUs and memory ranges. */
+/** Headroom of an elfcorehdr segment, in CPUs and memory ranges (the kernel's CRASH_HOTPLUG sizing). */
 export interface ElfcorehdrCapacity {
   maxCpus: number;
   maxMemoryRanges: number;
 }
 
 /**
- * An elfcorehdr allocated once with headroom for `2 + maxCpus + maxMemoryRanges` program headers
- * (the kernel's CRASH_HOTPLUG sizing: VMCOREINFO + kernel text + CPUs + ranges) and updated in
- * place on hotplug events: same buffer, same size, header and phdrs rewritten, unused bytes zero.
- * After every event the used part is byte-identical to buildElfcorehdr() of the current state.
- * An event that needs more slots than the capacity throws `E_CAPACITY` and leaves the buffer as
- * it was. Memory events splice the PT_LOAD region (one copyWithin), they never rewrite the table.
+ * An elfcorehdr segment updated in place on hotplug events: same buffer, same size, header and
+ * phdrs rewritten, unused bytes zero. After every event the used part is byte-identical to
+ * buildElfcorehdr() of the current state.
+ *
+ * Capacity follows the kernel (reference §1.5): the segment is sized once, x86-style, as
+ * `(2 + maxCpus + maxMemoryRanges) * 56 + 64` bytes page-aligned (kexec_add_buffer), and an update
+ * is accepted when the rebuilt header fits the segment. So the capacity is what the buffer holds,
+ * `floor((buffer.length − 64) / 56)` slots (elfcorehdrSlots), and a state needs the kernel's nr_phdr
+ * slots: CPU notes + VMCOREINFO + the kernel-text slot (counted even without a kernel-text PT_LOAD)
+ * + RAM ranges (elfcorehdrSlotsNeeded). The page alignment gives more slots than were asked for
+ * (4 CPUs + 4 ranges ask for 10, the 4096-byte segment holds 72), and the kernel uses them too.
+ * An event whose state needs more slots throws `E_CAPACITY` and leaves the buffer as it was.
+ * Memory events splice the PT_LOAD region (one copyWithin), they never rewrite the table.
  */
 export class Elfcorehdr {
-  /** The elfcorehdr segment: ALIGN(64 + capacity * 56, 4096) bytes. */
+  /** The elfcorehdr segment, the kernel's segment size (ALIGN(64 + slots × 56, 4096) from create). */
   readonly buffer: Uint8Array;
-  /** Program header slots reserved. */
+  /** Program-header slots the buffer holds: floor((buffer.length − 64) / 56), at most PN_XNUM − 1. */
   readonly capacity: number;
+  /** How fromBytes identified each part of the header (empty for create). */
+  readonly recovery: readonly string[];
   readonly #view: DataView;
   readonly #spec: ElfcorehdrSpec;
   readonly #le: boolean;
@@ -195,12 +48,13 @@ export class Elfcorehdr {
   #cpus: CrashCpu[];
   /** RAM ranges with a PT_LOAD (after exclusion), ascending, disjoint. */
   #ram: MemoryRange[];
-  /** Index of the first RAM PT_LOAD. */
+  /** e_phnum as written. */
   #used = 0;
 
-  private constructor(spec: ElfcorehdrSpec, capacity: number, cpus: CrashCpu[], ram: MemoryRange[]) {
-    this.capacity = capacity;
-    this.buffer = new Uint8Array(alignUp(ELF64_EHDR_SIZE + capacity * ELF64_PHDR_SIZE, ELF_CORE_HEADER_ALIGN));
+  private constructor(buffer: Uint8Array, spec: ElfcorehdrSpec, cpus: CrashCpu[], ram: MemoryRange[], recovery: string[]) {
+    this.buffer = buffer;
+    this.capacity = elfcorehdrSlots(buffer.length);
+    this.recovery = recovery;
     this.#view = viewOf(this.buffer);
     this.#spec = spec;
     this.#le = spec.littleEndian ?? true;
@@ -209,9 +63,11 @@ export class Elfcorehdr {
   }
 
   /**
-   * Prepares the elfcorehdr for `spec` with room for `capacity`.
-   * @throws ElfError `E_CAPACITY` when `spec` already needs more slots (or the capacity reaches
-   *   PN_XNUM), `E_INVALID_ARGUMENT` for overlapping memory ranges or bad CPUs.
+   * Prepares the elfcorehdr for `spec` in a segment sized for `2 + maxCpus + maxMemoryRanges`
+   * program headers (x86 crash_load_segments' pnum, page-aligned; reference §1.5). The per-kind
+   * maxima only size the segment: like the kernel, later events are checked against the total.
+   * @throws ElfError `E_CAPACITY` when `spec` already needs more slots than the segment holds or the
+   *   requested slots reach PN_XNUM, `E_INVALID_ARGUMENT` for overlapping memory ranges or bad CPUs.
    */
   static create(spec: ElfcorehdrSpec, capacity: ElfcorehdrCapacity): Elfcorehdr {
     checkSpec(spec);
@@ -219,19 +75,41 @@ export class Elfcorehdr {
     if (!Number.isSafeInteger(maxCpus) || !Number.isSafeInteger(maxMemoryRanges) || maxCpus < 0 || maxMemoryRanges < 0) {
       throw new ElfError("E_INVALID_ARGUMENT", `bad capacity ${maxCpus} CPUs / ${maxMemoryRanges} ranges`);
     }
-    const slots = 2 + maxCpus + maxMemoryRanges;
-    if (slots >= PN_XNUM) throw new ElfError("E_CAPACITY", `${slots} program header slots do not fit the 16-bit e_phnum`);
+    const requested = elfcorehdrSlotsNeeded(maxCpus, maxMemoryRanges);
+    // The kernel gives up on headroom at PN_XNUM ("number of Phdrs exceeds max"): refuse instead.
+    if (requested >= PN_XNUM) throw new ElfError("E_CAPACITY", `${requested} program header slots do not fit the 16-bit e_phnum`);
     const ram = excludeRanges(spec.memory, spec.exclude).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
     for (let i = 1; i < ram.length; i++) {
       if (ram[i]!.start <= ram[i - 1]!.end) throw new ElfError("E_INVALID_ARGUMENT", "memory ranges overlap", { address: ram[i]!.start });
     }
     const cpus = selectCpus(spec);
-    const needed = cpus.length + 1 + (spec.kernelText ? 1 : 0) + ram.length;
-    if (needed > slots || cpus.length > maxCpus || ram.length > maxMemoryRanges) {
-      throw new ElfError("E_CAPACITY", `the initial state needs ${needed} program headers (${cpus.length} CPUs, ${ram.length} ranges), capacity ${slots}`);
+    const buffer = new Uint8Array(elfcorehdrSegmentSize(requested));
+    const needed = elfcorehdrSlotsNeeded(cpus.length, ram.length);
+    if (needed > elfcorehdrSlots(buffer.length)) {
+      throw new ElfError("E_CAPACITY", `the initial state needs ${needed} program header slots (${cpus.length} CPUs, ${ram.length} ranges), the ${buffer.length}-byte segment holds ${elfcorehdrSlots(buffer.length)}`);
     }
-    const hdr = new Elfcorehdr({ ...spec, cpus: [...spec.cpus], memory: [], exclude: [...(spec.exclude ?? [])] }, slots, cpus, ram);
+    const hdr = new Elfcorehdr(buffer, { ...spec, cpus: [...spec.cpus], memory: [], exclude: [...(spec.exclude ?? [])] }, cpus, ram, []);
     hdr.#rewriteAll();
+    return hdr;
+  }
+
+  /**
+   * Opens an existing elfcorehdr (one the kernel prepared, read back from memory, or one we wrote)
+   * for in-place updates. `bytes` becomes the buffer (updates write into it: pass a copy to keep
+   * the original) and must be the whole segment, since its length is the capacity. The spec is
+   * recovered by recoverElfcorehdr's rules and must rebuild the bytes exactly.
+   * @throws ElfError `E_BAD_ELFCOREHDR` (not the kernel's layout, naming the offset),
+   *   `E_CAPACITY` (the state already needs more slots than the bytes hold: a header cut to
+   *   e_phnum without its kernel-text slot; pad it to the segment size), `E_INVALID_ARGUMENT`
+   *   (bad `cpuIds`), and the ELF header reader's codes for bytes that are not ELF.
+   */
+  static fromBytes(bytes: Uint8Array, options: ElfcorehdrRecoveryOptions = {}): Elfcorehdr {
+    const r = recoverElfcorehdr(bytes, options);
+    if (r.neededSlots > r.capacity) {
+      throw new ElfError("E_CAPACITY", `the header needs ${r.neededSlots} program header slots (the kernel-text slot is always counted), its ${bytes.length} bytes hold ${r.capacity}: pass the whole segment`, { offset: bytes.length });
+    }
+    const hdr = new Elfcorehdr(bytes, r.spec, r.spec.cpus.map((c) => ({ ...c })), r.spec.memory.map((m) => ({ ...m })), r.rules);
+    hdr.#used = r.used;
     return hdr;
   }
 
@@ -240,9 +118,14 @@ export class Elfcorehdr {
     return this.#cpus.length + 1 + (this.#spec.kernelText ? 1 : 0) + this.#ram.length;
   }
 
-  /** Slots still free. */
+  /** Slots the current state needs by the kernel's count (nr_phdr): `used`, plus 1 without a kernel-text PT_LOAD. */
+  get neededSlots(): number {
+    return elfcorehdrSlotsNeeded(this.#cpus.length, this.#ram.length);
+  }
+
+  /** Program headers that can still be added: capacity − neededSlots. */
   freeSlots(): number {
-    return this.capacity - this.used;
+    return this.capacity - this.neededSlots;
   }
 
   /** CPUs that have a PT_NOTE, ascending. */
@@ -289,9 +172,11 @@ export class Elfcorehdr {
     this.#view.setUint16(56, this.#used, this.#le);
   }
 
+  /** `extra` more program headers must still fit the segment (the kernel's elfsz <= memsz check). */
   #capacityCheck(extra: number, what: string): void {
-    if (this.#used + extra > this.capacity) {
-      throw new ElfError("E_CAPACITY", `${what} needs ${this.#used + extra} program headers, capacity is ${this.capacity}`);
+    const needed = this.neededSlots + extra;
+    if (needed > this.capacity) {
+      throw new ElfError("E_CAPACITY", `${what} needs ${needed} program header slots, the ${this.buffer.length}-byte segment holds ${this.capacity}`);
     }
   }
 

@@ -22,6 +22,8 @@ export type ElfErrorCode =
   | "E_BAD_NOTE"
   /** An elfcorehdr update needs more program header slots than were reserved; the buffer is unchanged. */
   | "E_CAPACITY"
+  /** Valid ELF, but not an elfcorehdr in the kernel's layout, or one that can be read two ways: the offset names the field; give the option the message names. */
+  | "E_BAD_ELFCOREHDR"
   /** A 64-bit value does not fit in a JavaScript number (above 2^53 - 1) where an offset or size is needed. */
   | "E_TOO_LARGE"
   /** No register layout is known for this machine / byte order. */

@@ -24,6 +24,8 @@ export { type Vmcoreinfo, type VmcoreinfoLine, formatVmcoreinfo, parseVmcoreinfo
 export { type ElfFile, type ParseElfFileOptions, parseElfFile } from "./elf-file.js";
 export { type CoreSegmentInput, type WriteElfCoreOptions, writeElfCore } from "./core-writer.js";
 export {
-  type CrashCpu, type ElfcorehdrCapacity, type ElfcorehdrSpec, type MemoryRange,
-  ELF_CORE_HEADER_ALIGN, Elfcorehdr, buildElfcorehdr, excludeRanges,
-} from "./elfcorehdr.js";
+  type CrashCpu, type ElfcorehdrSpec, type MemoryRange,
+  ELF_CORE_HEADER_ALIGN, buildElfcorehdr, elfcorehdrSegmentSize, elfcorehdrSlots, elfcorehdrSlotsNeeded, excludeRanges,
+} from "./elfcorehdr-build.js";
+export { type ElfcorehdrRecoveryOptions, type RecoveredElfcorehdr, recoverElfcorehdr } from "./elfcorehdr-recover.js";
+export { type ElfcorehdrCapacity, Elfcorehdr } from "./elfcorehdr.js";

@@ -1,7 +1,7 @@
 // Byte-identical to the kernel: dumpP.elfcorehdr-raw.bin is the elfcorehdr a real Linux 6.12
 // kernel prepared (read back from old memory). We rebuild it from the facts it describes, taken
 // from the corpus' other files, and compare bytes.
-import { EM, buildElfcorehdr, Elfcorehdr, parseElfFile } from "@kdumpkit/elf";
+import { EM, type ElfError, buildElfcorehdr, Elfcorehdr, excludeRanges, parseElfFile } from "@kdumpkit/elf";
 import { describe, expect, it } from "vitest";
 import { readCorpusBytes, readCorpusJson, readCorpusText } from "../../../test-support/corpus.js";
 
@@ -83,5 +83,50 @@ describe("elfcorehdr byte-identical to Linux 6.12 (dumpP)", () => {
       [0x10000000n, 0x13000000n],
       [0x2f000000n, 0xfdd000n],
     ]);
+  });
+
+  it("Elfcorehdr.fromBytes recovers the kernel's header: the facts of the corpus, rebuilt byte for byte", () => {
+    const raw = readCorpusBytes("vmcore/dumpP.elfcorehdr-raw.bin");
+    const truth = dumpPSpec();
+    const h = Elfcorehdr.fromBytes(raw.slice());
+    const s = h.spec();
+    // Every fact comes back as the ground truth states it (iomem, kallsyms, sysfs, page_offset_base).
+    expect(s.cpus.map((c) => [c.cpu, c.crashNotesAddress])).toEqual(truth.cpus.map((c) => [c.cpu, c.crashNotesAddress]));
+    expect(s.noteBytes).toBe(368);
+    expect(s.vmcoreinfo).toEqual(truth.vmcoreinfo);
+    expect(s.kernelText).toEqual(truth.kernelText);
+    expect(s.memory).toEqual(excludeRanges(truth.memory, truth.exclude));
+    expect(s.memory.length).toBe(2);
+    expect(s.pageOffset).toBe(truth.pageOffset);
+    expect(s.e_machine).toBe(EM.X86_64);
+    expect(Buffer.from(buildElfcorehdr(s).subarray(0, raw.length)).equals(Buffer.from(raw))).toBe(true);
+    // The read-back is cut at e_phnum: 7 phdrs in 456 bytes, no slot free.
+    expect([h.used, h.capacity, h.freeSlots()]).toEqual([7, 7, 0]);
+    expect(h.recovery.some((r) => /kernel-text/.test(r))).toBe(true);
+  });
+
+  it("fromBytes on the kernel's header: a hot-add without room is E_CAPACITY, untouched; padded to a page it has room", () => {
+    const raw = readCorpusBytes("vmcore/dumpP.elfcorehdr-raw.bin");
+    const cut = Elfcorehdr.fromBytes(raw.slice());
+    let err: unknown;
+    try {
+      cut.addMemory({ start: 0x200000000n, end: 0x2ffffffffn });
+    } catch (e) {
+      err = e;
+    }
+    expect((err as ElfError).code).toBe("E_CAPACITY");
+    expect(Buffer.from(cut.buffer).equals(Buffer.from(raw))).toBe(true);
+    // The segment the kernel allocated was one page (crash_prepare_elf64_headers' ALIGN(elf_sz, 4096)).
+    const page = new Uint8Array(4096);
+    page.set(raw);
+    const h = Elfcorehdr.fromBytes(page);
+    expect([h.capacity, h.freeSlots()]).toEqual([72, 65]);
+    const fresh = Elfcorehdr.create(dumpPSpec(), { maxCpus: 3, maxMemoryRanges: 4 });
+    for (const x of [h, fresh]) {
+      x.removeMemory({ start: 0x8000000n, end: 0xfffffffn });
+      x.addMemory({ start: 0x100000000n, end: 0x13fffffffn });
+    }
+    expect(h.buffer).toBe(page);
+    expect(Buffer.from(page).equals(Buffer.from(fresh.buffer))).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { EM, type ElfError, Elfcorehdr, type ElfcorehdrSpec, PT, buildElfcorehdr, excludeRanges, parseElfFile } from "@kdumpkit/elf";
+import { EM, type ElfError, Elfcorehdr, type ElfcorehdrSpec, PT, buildElfcorehdr, elfcorehdrSegmentSize, elfcorehdrSlots, excludeRanges, parseElfFile } from "@kdumpkit/elf";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
@@ -57,31 +57,70 @@ describe("buildElfcorehdr", () => {
 });
 
 describe("Elfcorehdr (in-place hotplug updates)", () => {
-  it("capacity 2 + maxCpus + maxRanges, buffer page-aligned, same buffer after events", () => {
-    const h = Elfcorehdr.create(spec(4, 3), { maxCpus: 8, maxMemoryRanges: 8 });
-    expect(h.capacity).toBe(18);
+  it("capacity is what the page-aligned segment holds: 4 CPUs + 4 ranges ask for 10 slots, 4096 bytes hold 72", () => {
+    const h = Elfcorehdr.create(spec(4, 3), { maxCpus: 4, maxMemoryRanges: 4 });
+    // x86 memsz = (2 + 4 + 4) * 56 + 64 = 624, page-aligned by kexec_add_buffer → 4096; (4096 − 64) / 56 = 72.
     expect(h.buffer.length).toBe(4096);
+    expect(h.capacity).toBe(72);
     const buf = h.buffer;
+    // More CPUs than maxCpus: the kernel checks only the total, and so do we.
+    for (let cpu = 4; cpu < 12; cpu++) h.addCpu({ cpu, crashNotesAddress: 0x30000000n + BigInt(cpu) * 0x1000n });
     h.addMemory({ start: 4n * GiB, end: 5n * GiB - 1n });
     h.removeCpu(2);
-    h.addCpu({ cpu: 6, crashNotesAddress: 0x30000000n });
     expect(h.buffer).toBe(buf);
     expect(h.buffer.length).toBe(4096);
-    expect(h.used).toBe(4 + 1 + 1 + 4);
+    expect(h.used).toBe(11 + 1 + 1 + 4);
+    expect(h.neededSlots).toBe(h.used);
+    expect(h.freeSlots()).toBe(72 - 17);
   });
 
-  it("E_CAPACITY leaves the buffer byte-identical", () => {
-    const h = Elfcorehdr.create(spec(2, 2), { maxCpus: 2, maxMemoryRanges: 3 });
-    h.addMemory({ start: 8n * GiB, end: 9n * GiB - 1n });
-    expect(h.freeSlots()).toBe(0);
+  it("elfcorehdrSlots agrees with the kernel's check ALIGN(64 + nr_phdr × 56, 4096) <= memsz", () => {
+    const align = (n: number) => Math.ceil(n / 4096) * 4096;
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 0, max: 15000 }), (pages, n) => {
+        const memsz = pages * 4096;
+        expect(align(64 + n * 56) <= memsz).toBe(n <= elfcorehdrSlots(memsz));
+      }),
+      { seed: 7, numRuns: 300 },
+    );
+    // x86_64 defaults (reference §1.5): pnum = 2 + 64 + 8192, memsz = 462 512 → 462 848 page-aligned.
+    expect(elfcorehdrSegmentSize(2 + 64 + 8192)).toBe(462848);
+    expect(elfcorehdrSlots(462848)).toBe(8264);
+    expect(elfcorehdrSlots(63)).toBe(0);
+    expect(elfcorehdrSlots(64 + 70000 * 56)).toBe(0xfffe);
+    expect(code(() => elfcorehdrSegmentSize(-1))).toBe("E_INVALID_ARGUMENT");
+  });
+
+  it("E_CAPACITY when the segment is full leaves the buffer byte-identical", () => {
+    // 2 CPUs + 2 + 68 ranges = 72 slots: the 4096-byte segment is full.
+    const h = Elfcorehdr.create(spec(2, 68), { maxCpus: 2, maxMemoryRanges: 68 });
+    expect([h.capacity, h.used, h.freeSlots()]).toEqual([72, 72, 0]);
     const before = h.buffer.slice();
-    expect(code(() => h.addMemory({ start: 10n * GiB, end: 11n * GiB - 1n }))).toBe("E_CAPACITY");
+    expect(code(() => h.addMemory({ start: 100n * GiB, end: 101n * GiB - 1n }))).toBe("E_CAPACITY");
     expect(code(() => h.addCpu({ cpu: 9, crashNotesAddress: 1n }))).toBe("E_CAPACITY");
     // a remove that splits a range also needs a slot
-    expect(code(() => h.removeMemory({ start: 8n * GiB + MiB, end: 8n * GiB + 2n * MiB - 1n }))).toBe("E_CAPACITY");
+    expect(code(() => h.removeMemory({ start: 2n * MiB, end: 3n * MiB - 1n }))).toBe("E_CAPACITY");
     expect(Buffer.from(h.buffer).equals(Buffer.from(before))).toBe(true);
-    expect(code(() => Elfcorehdr.create(spec(4, 1), { maxCpus: 2, maxMemoryRanges: 8 }))).toBe("E_CAPACITY");
+    // trimming needs no slot
+    h.removeMemory({ start: MiB, end: 2n * MiB - 1n });
+    expect(h.used).toBe(72);
+  });
+
+  it("without a kernel-text PT_LOAD the kernel still counts its slot: 71 phdrs fill 72 slots", () => {
+    const h = Elfcorehdr.create({ ...spec(2, 67), kernelText: undefined }, { maxCpus: 2, maxMemoryRanges: 68 });
+    expect([h.capacity, h.used, h.neededSlots, h.freeSlots()]).toEqual([72, 70, 71, 1]);
+    h.addMemory({ start: 100n * GiB, end: 101n * GiB - 1n });
+    expect([h.used, h.freeSlots()]).toEqual([71, 0]);
+    const before = h.buffer.slice();
+    expect(code(() => h.addMemory({ start: 102n * GiB, end: 103n * GiB - 1n }))).toBe("E_CAPACITY");
+    expect(Buffer.from(h.buffer).equals(Buffer.from(before))).toBe(true);
+  });
+
+  it("create: E_CAPACITY when the initial state does not fit the segment, or the slots reach PN_XNUM", () => {
+    expect(Elfcorehdr.create(spec(4, 1), { maxCpus: 2, maxMemoryRanges: 8 }).capacity).toBe(72);
+    expect(code(() => Elfcorehdr.create(spec(80, 1), { maxCpus: 2, maxMemoryRanges: 8 }))).toBe("E_CAPACITY");
     expect(code(() => Elfcorehdr.create(spec(1, 1), { maxCpus: 40000, maxMemoryRanges: 40000 }))).toBe("E_CAPACITY");
+    expect(code(() => Elfcorehdr.create(spec(1, 1), { maxCpus: -1, maxMemoryRanges: 4 }))).toBe("E_INVALID_ARGUMENT");
   });
 
   it("E_INVALID_ARGUMENT for overlapping adds, unknown CPUs, duplicate CPUs", () => {
