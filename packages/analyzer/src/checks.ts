@@ -5,6 +5,7 @@ import type { IomemEntry } from "./iomem.js";
 import { type Hex, hex, SCHEMA_VERSION } from "./json.js";
 import { memory } from "./memory-map.js";
 import { notes } from "./notes.js";
+import { problemLine, problemsOf } from "./report-common.js";
 
 /** Severity of a finding; `error` and `warning` make `check` exit with 1. */
 export type Severity = "error" | "warning" | "info";
@@ -53,11 +54,12 @@ export function check(input: AnalyzerInput, options: CheckOptions = {}): CheckRe
     findings.push({ check, severity, message, address: address === null ? null : hex(address) });
 
   if (input.kind === "dump") {
-    for (const p of input.dump.problems) add("segments", p.severity, `${p.code}: ${p.message}`, p.address ?? null);
+    for (const p of problemsOf(input.dump)) add("segments", p.severity, problemLine(p), p.address === null ? null : BigInt(p.address));
   }
   for (const row of notes(input).notes) {
-    if (row.verdict === "truncated" || row.verdict === "malformed") add("notes", "error", `note at ${row.offset} (segment ${row.segment}): ${row.verdict}: ${row.detail}`);
-    else if (row.verdict === "uninitialized") add("notes", "warning", `note at ${row.offset} (segment ${row.segment}): ${row.detail}`);
+    const where = `note at ${typeof row.offset === "number" ? hex(row.offset) : row.offset} (PT_NOTE ${row.phdrIndex !== null ? `phdr ${row.phdrIndex}` : `#${row.segment}`})`;
+    if (row.verdict === "truncated" || row.verdict === "malformed") add("notes", "error", `${where}: ${row.verdict}: ${row.detail}`);
+    else if (row.verdict === "uninitialized") add("notes", "warning", `${where}: ${row.detail}`);
   }
   const mem = memory(input, options.iomem ? { iomem: options.iomem } : {});
   const covered = mem.covered.map((r) => ({ start: BigInt(r.start), end: BigInt(r.end) }));
@@ -66,7 +68,7 @@ export function check(input: AnalyzerInput, options: CheckOptions = {}): CheckRe
   if (input.kind === "elfcorehdr") {
     const d = describeElfcorehdr(input.bytes, input.header, input.programHeaders);
     for (const slot of d.noteSlots) {
-      if (!inMemory(BigInt(slot.address), slot.size)) add("note-addresses", "warning", `PT_NOTE ${slot.phdrIndex} (${slot.kind}) at ${slot.address} lies outside every PT_LOAD range`, BigInt(slot.address));
+      if (!inMemory(BigInt(slot.address), slot.size)) add("note-addresses", "warning", `PT_NOTE phdr ${slot.phdrIndex} (${slot.kind}) at ${slot.address} lies outside every PT_LOAD range`, BigInt(slot.address));
     }
     if (d.freeSlots === 0) add("headroom", "info", "no free program-header slots: a memory hotplug update needs a reload");
     if (!d.freeSlotsZeroed) add("headroom", "warning", "bytes after the used program headers are not zero (stale data from an earlier header)");

@@ -2,6 +2,7 @@ import { PT } from "@kdumpkit/elf";
 import type { AnalyzerInput } from "./input.js";
 import { type IomemEntry, mergeRanges, subtractRanges, systemRamRanges } from "./iomem.js";
 import { type Hex, hex, SCHEMA_VERSION } from "./json.js";
+import { isDuplicateLoad } from "./report-common.js";
 
 /** A half-open physical range in report form. */
 export interface RangeRow {
@@ -23,8 +24,12 @@ export interface MemoryLoad {
   fileSize: Hex;
   /** File offset, or for a bare elfcorehdr the physical address read (p_offset). */
   fileOffset: Hex;
-  /** False when @kdumpkit/vmcore refused the segment (outside the file, overlapping). */
+  /** False when reads do not go through this segment: refused by @kdumpkit/vmcore (outside the file, partial overlap), a duplicate (see `duplicateOf`), or a bare elfcorehdr. */
   readable: boolean;
+  /** The phdr whose PT_LOAD also covers this range and serves its reads (kdump's kernel-text duplicate, normal), else null. */
+  duplicateOf: number | null;
+  /** Why reads are refused (`E_BAD_SEGMENT`, `E_OVERLAP` partial overlap), null when readable or a duplicate. */
+  refused: string | null;
 }
 
 /** A range found by comparing the dump with /proc/iomem. */
@@ -52,6 +57,8 @@ export interface MemoryReport {
     ramNotInDump: IomemDifference[];
     dumpNotInRam: IomemDifference[];
   } | null;
+  /** Bytes of the covered memory stored in the file (p_filesz of the segments that serve reads); the rest was filtered out or reads as zero. */
+  bytesInFile: number;
   /** Unexpected differences (each one is a finding). */
   findings: number;
 }
@@ -77,10 +84,12 @@ export function memory(input: AnalyzerInput, options: MemoryOptions = {}): Memor
           fileSize: hex(l.filesz),
           fileOffset: hex(l.fileOffset),
           readable: l.readable,
+          duplicateOf: isDuplicateLoad(l) ? l.refusal!.servedBy! : null,
+          refused: !l.readable && !isDuplicateLoad(l) && l.refusal ? `${l.refusal.code}: ${l.refusal.reason.replace(/\bPT_LOAD (\d+)\b/g, "phdr $1")}` : null,
         }))
       : input.programHeaders.flatMap((p, i) =>
           p.p_type === PT.LOAD
-            ? [{ phdrIndex: i, paddr: hex(p.p_paddr), end: hex(p.p_paddr + p.p_memsz), vaddr: hex(p.p_vaddr), size: hex(p.p_memsz), fileSize: hex(0), fileOffset: hex(p.p_offset), readable: false }]
+            ? [{ phdrIndex: i, paddr: hex(p.p_paddr), end: hex(p.p_paddr + p.p_memsz), vaddr: hex(p.p_vaddr), size: hex(p.p_memsz), fileSize: hex(0), fileOffset: hex(p.p_offset), readable: false, duplicateOf: null, refused: null }]
             : [],
         );
   const ranges = mergeRanges(loads.map((l) => ({ start: BigInt(l.paddr), end: BigInt(l.end) })));
@@ -109,6 +118,7 @@ export function memory(input: AnalyzerInput, options: MemoryOptions = {}): Memor
     covered: ranges.map((r) => row(r.start, r.end)),
     holes,
     bytesCovered: ranges.reduce((sum, r) => sum + Number(r.end - r.start), 0),
+    bytesInFile: loads.filter((l) => l.readable).reduce((sum, l) => sum + Number(BigInt(l.fileSize)), 0),
     iomem,
     findings,
   };

@@ -3,16 +3,24 @@ import { describeElfcorehdr, type ElfcorehdrDescription } from "./elfcorehdr-vie
 import type { AnalyzerInput } from "./input.js";
 import { type Hex, hex, SCHEMA_VERSION } from "./json.js";
 import { makedumpfileNrCpus } from "./nr-cpus.js";
-import { archOf, problemsOf, type ReportProblem } from "./report-common.js";
+import { mergeRanges } from "./iomem.js";
+import { archOf, isDuplicateLoad, problemsOf, type ReportProblem } from "./report-common.js";
 
 /** One PT_LOAD as `summary` lists it, in file order. */
 export interface SummaryLoad {
+  /** Index of its program header (0 is the table's first entry, usually the PT_NOTE), as in every report. */
+  phdrIndex: number;
   paddr: Hex;
   vaddr: Hex;
   /** p_memsz: the bytes of memory the segment describes. */
   size: Hex;
   /** p_filesz: the bytes present in the file (smaller in filtered dumps; 0 for a bare elfcorehdr). */
   fileSize: Hex;
+  /**
+   * The phdr whose PT_LOAD also covers this range and serves its reads, or null: kdump's
+   * kernel-text PT_LOAD duplicates part of a System RAM PT_LOAD (normal).
+   */
+  duplicateOf: number | null;
 }
 
 /** `kdumpkit summary --json`: what the dump is, at a glance. */
@@ -34,8 +42,10 @@ export interface SummaryReport {
   /** KERNELOFFSET (KASLR), null when absent. */
   kernelOffset: Hex | null;
   loads: SummaryLoad[];
-  /** Sum of the PT_LOAD sizes (p_memsz), in bytes. */
+  /** Bytes of physical memory the PT_LOADs describe: the union of their ranges (a duplicate counts once), as `memory` reports it. */
   bytesCovered: number;
+  /** Bytes of that memory stored in the file (p_filesz of the PT_LOADs that serve reads); the rest was filtered out or reads as zero. */
+  bytesInFile: number;
   /** Note type name → count, e.g. `{ "NT_PRSTATUS": 2, "VMCOREINFO": 1 }`. */
   noteCounts: Record<string, number>;
   /** makedumpfile's nr_cpus: CORE/NT_PRSTATUS notes in the last PT_NOTE (reference §4.1); null for a bare elfcorehdr. */
@@ -64,8 +74,9 @@ export function summary(input: AnalyzerInput): SummaryReport {
       buildId: null,
       crashTime: null,
       kernelOffset: null,
-      loads: loads.map((p) => ({ paddr: hex(p.p_paddr), vaddr: hex(p.p_vaddr), size: hex(p.p_memsz), fileSize: hex(0) })),
-      bytesCovered: loads.reduce((sum, p) => sum + Number(p.p_memsz), 0),
+      loads: description.loads.map((l) => ({ phdrIndex: l.phdrIndex, paddr: l.paddr, vaddr: l.vaddr, size: l.size, fileSize: hex(0), duplicateOf: null })),
+      bytesCovered: unionBytes(loads.map((p) => ({ start: p.p_paddr, end: p.p_paddr + p.p_memsz }))),
+      bytesInFile: 0,
       noteCounts: {},
       nrCpus: null,
       elfcorehdr: description,
@@ -93,13 +104,26 @@ export function summary(input: AnalyzerInput): SummaryReport {
     buildId: info?.buildId ?? null,
     crashTime: info?.crashTime !== undefined ? new Date(Number(info.crashTime) * 1000).toISOString() : null,
     kernelOffset: info?.kernelOffset !== undefined ? hex(info.kernelOffset) : null,
-    loads: dump.loads.map((l) => ({ paddr: hex(l.paddr), vaddr: hex(l.vaddr), size: hex(l.memsz), fileSize: hex(l.filesz) })),
-    bytesCovered: dump.loads.reduce((sum, l) => sum + Number(l.memsz), 0),
+    loads: dump.loads.map((l) => ({
+      phdrIndex: l.index,
+      paddr: hex(l.paddr),
+      vaddr: hex(l.vaddr),
+      size: hex(l.memsz),
+      fileSize: hex(l.filesz),
+      duplicateOf: isDuplicateLoad(l) ? l.refusal!.servedBy! : null,
+    })),
+    bytesCovered: unionBytes(dump.loads.map((l) => ({ start: l.paddr, end: l.paddr + l.memsz }))),
+    bytesInFile: dump.loads.filter((l) => l.readable).reduce((sum, l) => sum + Number(l.filesz), 0),
     noteCounts,
     nrCpus: nrCpusOf(input),
     elfcorehdr: null,
     problems: problemsOf(dump),
   };
+}
+
+/** Size of the union of half-open physical ranges. */
+function unionBytes(ranges: { start: bigint; end: bigint }[]): number {
+  return mergeRanges(ranges).reduce((sum, r) => sum + Number(r.end - r.start), 0);
 }
 
 function nrCpusOf(input: AnalyzerInput & { kind: "dump" }): number {

@@ -36,7 +36,7 @@ describe("kdumpkit CLI on dumpP.d31", () => {
     const r = JSON.parse(json.text);
     expect(r).toMatchObject({ schemaVersion: 1, arch: "x86_64", pageSize: 4096, osRelease: "6.12.117+deb12-amd64", nrCpus: 2, noteCounts: { NT_PRSTATUS: 2, VMCOREINFO: 1 } });
     expect(r.crashTime).toBe("2026-11-21T20:08:48.000Z");
-    expect(r.loads[0]).toEqual({ paddr: "0x16a00000", vaddr: "0xffffffffaf200000", size: "0x26a4000", fileSize: "0x2301000" });
+    expect(r.loads[0]).toEqual({ phdrIndex: 1, paddr: "0x16a00000", vaddr: "0xffffffffaf200000", size: "0x26a4000", fileSize: "0x2301000", duplicateOf: 9 });
   });
 
   it("cpus --system-map --json: the contract fields and the crashing CPU", () => {

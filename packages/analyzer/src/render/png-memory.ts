@@ -5,8 +5,8 @@ import { FONT, loadCanvas, writePng } from "./png-common.js";
 type Kind = "dump" | "hole" | "hot-added" | "hot-removed" | "expected-missing";
 
 const COLOURS: Record<Kind, { colour: string; label: string }> = {
-  dump: { colour: "#3a7bd5", label: "in the dump (PT_LOAD)" },
-  hole: { colour: "#e4e4e4", label: "hole (not in the dump)" },
+  dump: { colour: "#3a7bd5", label: "described by a PT_LOAD (a duplicate such as kdump's kernel text is drawn once)" },
+  hole: { colour: "#e4e4e4", label: "hole: no PT_LOAD describes it" },
   "expected-missing": { colour: "#f3dfa2", label: "System RAM left out on purpose (first MiB, crashkernel)" },
   "hot-added": { colour: "#d64541", label: "System RAM missing from the dump (hot-added)" },
   "hot-removed": { colour: "#f08a24", label: "PT_LOAD that is not System RAM (hot-removed)" },
@@ -55,7 +55,8 @@ export async function drawMemoryPng(report: MemoryReport): Promise<{ png: Uint8A
   ctx.fillRect(0, 0, WIDTH, height);
   ctx.fillStyle = "#202020";
   ctx.font = `bold 16px ${FONT}`;
-  ctx.fillText(`Physical memory: ${report.loads.length} PT_LOADs, ${humanSize(report.bytesCovered)} in the dump${report.bareElfcorehdr ? " (bare elfcorehdr)" : ""}`, MARGIN, MARGIN + 16);
+  const stored = report.bareElfcorehdr ? "bare elfcorehdr: none in the file" : `${humanSize(report.bytesInFile)} stored in the file`;
+  ctx.fillText(`Physical memory: ${report.loads.length} PT_LOADs describing ${humanSize(report.bytesCovered)} (${stored}); widths grow with log(size)`, MARGIN, MARGIN + 16);
   const barY = MARGIN + 30;
   let x = MARGIN;
   ctx.font = `11px ${FONT}`;
@@ -70,6 +71,12 @@ export async function drawMemoryPng(report: MemoryReport): Promise<{ png: Uint8A
     ctx.fillText(`0x${iv.start.toString(16)}`, x, barY + 70 + 14 + (i % labelRows) * 16);
     x += w;
   });
+  const last = intervals[intervals.length - 1];
+  if (last) {
+    // The end of the map (exclusive), right-aligned under the bar's end.
+    const text = `0x${last.end.toString(16)}`;
+    ctx.fillText(text, MARGIN + barW - ctx.measureText(text).width, barY + 70 + 14 + (intervals.length % labelRows) * 16);
+  }
   let ly = barY + 70 + labelRows * 16 + 24;
   ctx.font = `13px ${FONT}`;
   for (const kind of kinds) {

@@ -12,9 +12,10 @@ export const readCommand = defineCommand({
     json: { type: "boolean", describe: "print the bytes as a JSON report" },
   },
   examples: [
-    ["$0 read vmcore --phys 0x1000 --length 256", "256 bytes of physical memory"],
-    ["$0 read vmcore --virt 0xffffffff81000000 --length 64", "kernel text through the page tables"],
-    ["$0 read vmcore --phys 0x1000 --length 4096 --raw | sha256sum", "hash a page"],
+    // Addresses that exist in an x86_64 kdump dump: the first MiB is never in one (reference §1.1).
+    ["$0 read vmcore --phys 0x1000000 --length 256", "256 bytes of physical memory (see `kdumpkit memory` for the ranges)"],
+    ["$0 read vmcore --virt 0xffffffffb101f700 --length 64", "a kernel address, e.g. SYMBOL(init_uts_ns) from `kdumpkit vmcoreinfo` (typed column)"],
+    ["$0 read vmcore --phys 0x1000000 --length 4096 --raw | sha256sum", "hash a page"],
   ],
   async run(args) {
     const [{ openInput, closeInput }, rm, io] = await Promise.all([import("../../input.js"), import("../../read-memory.js"), import("../io.js")]);

@@ -20,8 +20,8 @@ export const vmcoreinfoCommand = defineCommand({
       if (args.json) io.printJson(report);
       else if (args.raw) process.stdout.write(report.raw ?? "");
       else {
-        const { table } = await import("../../render/table.js");
-        io.printText(report.present ? table(["key", "value"], report.lines.map((l) => [l.key, l.value])) : "no VMCOREINFO note in this dump");
+        const { renderVmcoreinfo } = await import("../text/vmcoreinfo-text.js");
+        io.printText(renderVmcoreinfo(report));
       }
       return report.present ? 0 : 1;
     } finally {

@@ -7,7 +7,8 @@ export function renderNotes(r: NotesReport): string {
   const s = styleFor(process.stdout);
   const colour = (v: string) => (v === "valid" ? s.green(v) : v === "uninitialized" || v === "not-in-file" ? s.yellow(v) : s.red(v));
   const rows = r.notes.map((n) => [
-    `${n.segment}`,
+    // The PT_NOTE's program-header index, as in every other table (readelf's numbering).
+    n.phdrIndex !== null ? `${n.phdrIndex}` : `#${n.segment}`,
     typeof n.offset === "number" ? `0x${n.offset.toString(16)}` : n.offset,
     n.owner,
     n.typeName,
@@ -16,5 +17,5 @@ export function renderNotes(r: NotesReport): string {
     n.pid !== null ? `pid ${n.pid} pc ${n.pc} sp ${n.sp}` : (n.detail ?? ""),
   ]);
   const head = r.bareElfcorehdr ? "bare elfcorehdr: PT_NOTE slots (the notes themselves are in old memory)\n" : "";
-  return head + table(["seg", r.bareElfcorehdr ? "address" : "offset", "owner", "type", "size", "verdict", "details"], rows, [4]);
+  return head + table(["phdr", r.bareElfcorehdr ? "address" : "offset", "owner", "type", r.bareElfcorehdr ? "size" : "n_descsz", "verdict", "details"], rows, [0, 4]);
 }
