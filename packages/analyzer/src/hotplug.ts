@@ -2,15 +2,15 @@
 // (kdump-formats §1.1, §1.5): create one with headroom, apply hotplug events to it in place, and
 // replay a scripted sequence of events with the stale-header verdict for a crash at any step.
 // Library functions return plain reports and bytes; the CLI (cli/commands/hotplug.ts) does the files.
-import { ELF64_EHDR_SIZE, ELF64_PHDR_SIZE, Elfcorehdr, emName } from "@kdumpkit/elf";
+import { Elfcorehdr, elfcorehdrSlotsNeeded, emName } from "@kdumpkit/elf";
 import { type Hex, hex, SCHEMA_VERSION } from "./json.js";
 import { type CreateRequest } from "./hotplug/create.js";
-import { type HotplugEvent, type HotplugStep, HotplugHeader, rangeJson } from "./hotplug/events.js";
-import { type RecoveryHints, recoverElfcorehdr } from "./hotplug/recover.js";
+import { type HotplugEvent, type HotplugStep, applyHotplugEvent, rangeJson } from "./hotplug/events.js";
+import { type RecoveryHints, openHotplugElfcorehdr } from "./hotplug/recover.js";
 
 export { type HotplugCreateOptions, type CreateRequest, parseCreateOptions, parseSpecJson } from "./hotplug/create.js";
-export { type HotplugEvent, type HotplugStep, HotplugHeader, formatHotplugEvent, parseHotplugEvent } from "./hotplug/events.js";
-export { type RecoveredElfcorehdr, type RecoveryHints, recoverElfcorehdr } from "./hotplug/recover.js";
+export { type HotplugEvent, type HotplugStep, applyHotplugEvent, formatHotplugEvent, parseHotplugEvent } from "./hotplug/events.js";
+export { type OpenedElfcorehdr, type RecoveryHints, openHotplugElfcorehdr } from "./hotplug/recover.js";
 export { type MachineFacts, MACHINES, machineFacts } from "./hotplug/machine.js";
 export { parseRange, parseCpuListArg, parseAddrSize, parseHexDefault } from "./hotplug/args.js";
 
@@ -18,10 +18,11 @@ export { parseRange, parseCpuListArg, parseAddrSize, parseHexDefault } from "./h
 export interface ElfcorehdrState {
   e_machine: string;
   fileSize: number;
-  /** Program-header slots the segment holds. */
+  /** Program-header slots the segment holds: floor((fileSize − 64) / 56), the kernel's size check. */
   capacity: number;
   /** e_phnum. */
   used: number;
+  /** Program headers that can still be added: capacity minus the kernel's count for this state (which reserves a kernel-text slot even without one). */
   freeSlots: number;
   cpus: { cpu: number; crashNotes: Hex }[];
   memory: { start: Hex; end: Hex }[];
@@ -54,43 +55,37 @@ export interface HotplugApplyReport {
   after: ElfcorehdrState;
 }
 
-function state(e_machine: number, fileSize: number, capacity: number, used: number, cpus: readonly { cpu: number; crashNotesAddress: bigint }[], memory: readonly { start: bigint; end: bigint }[]): ElfcorehdrState {
+/** The state an elfcorehdr editor describes, as JSON. */
+export function elfcorehdrState(hdr: Elfcorehdr): ElfcorehdrState {
   return {
-    e_machine: emName(e_machine),
-    fileSize,
-    capacity,
-    used,
-    freeSlots: capacity - used,
-    cpus: cpus.map((c) => ({ cpu: c.cpu, crashNotes: hex(c.crashNotesAddress) })),
-    memory: memory.map(rangeJson),
+    e_machine: emName(hdr.spec().e_machine),
+    fileSize: hdr.buffer.length,
+    capacity: hdr.capacity,
+    used: hdr.used,
+    freeSlots: hdr.freeSlots(),
+    cpus: hdr.cpus.map((c) => ({ cpu: c.cpu, crashNotes: hex(c.crashNotesAddress) })),
+    memory: hdr.memory.map(rangeJson),
   };
 }
 
-/** Slots a segment of `size` bytes holds: floor((size − 64) / 56) (what the kernel's size check allows). */
-export function slotsInSegment(size: number): number {
-  return Math.floor((size - ELF64_EHDR_SIZE) / ELF64_PHDR_SIZE);
-}
-
 /**
- * Prepares an elfcorehdr with hotplug headroom (Elfcorehdr.create: 2 + maxCpus + maxRanges slots,
- * page-aligned) and describes it.
+ * Prepares an elfcorehdr with hotplug headroom (Elfcorehdr.create: a segment for 2 + maxCpus +
+ * maxRanges slots, page-aligned, holding what the page alignment allows) and describes it.
  * @throws ElfError `E_CAPACITY` when the initial state already needs more, `E_INVALID_ARGUMENT`.
  */
 export function createHotplugElfcorehdr(request: CreateRequest, file = ""): { bytes: Uint8Array; report: HotplugCreateReport } {
   const hdr = Elfcorehdr.create(request.spec, { maxCpus: request.maxCpus, maxMemoryRanges: request.maxRanges });
-  const bytes = hdr.buffer;
-  const capacity = slotsInSegment(bytes.length);
   return {
-    bytes,
+    bytes: hdr.buffer,
     report: {
       schemaVersion: SCHEMA_VERSION,
       command: "hotplug create",
       file,
       machine: request.machine.name,
-      requestedSlots: hdr.capacity,
+      requestedSlots: elfcorehdrSlotsNeeded(request.maxCpus, request.maxRanges),
       maxCpus: request.maxCpus,
       maxRanges: request.maxRanges,
-      header: state(request.spec.e_machine, bytes.length, capacity, hdr.used, hdr.cpus, hdr.memory),
+      header: elfcorehdrState(hdr),
     },
   };
 }
@@ -101,28 +96,22 @@ export function createHotplugElfcorehdr(request: CreateRequest, file = ""): { by
  * @throws ElfError `E_CAPACITY`; AnalyzerError `E_BAD_ELFCOREHDR`, `E_BAD_EVENT`.
  */
 export function applyHotplugEvents(bytes: Uint8Array, events: HotplugEvent[], hints: RecoveryHints = {}, names: { file?: string; out?: string } = {}): { bytes: Uint8Array; report: HotplugApplyReport } {
-  const recovered = recoverElfcorehdr(bytes, hints);
-  const header = new HotplugHeader(recovered, bytes.length);
-  const e_machine = recovered.spec.e_machine;
-  const before = state(e_machine, bytes.length, header.capacity, header.used, header.cpus, header.memory);
-  const steps = events.map((e) => header.apply(e));
+  const opened = openHotplugElfcorehdr(bytes, hints);
+  const before = elfcorehdrState(opened.header);
+  const steps = events.map((e) => applyHotplugEvent(opened, e));
   return {
-    bytes: header.bytes(),
+    bytes: opened.header.buffer,
     report: {
       schemaVersion: SCHEMA_VERSION,
       command: "hotplug apply",
       file: names.file ?? "",
       out: names.out ?? names.file ?? "",
-      recovery: recovered.rules,
+      recovery: [...opened.header.recovery],
       before,
       steps,
-      after: state(e_machine, bytes.length, header.capacity, header.used, header.cpus, header.memory),
+      after: elfcorehdrState(opened.header),
     },
   };
 }
 
-/** The state of an elfcorehdr file (for replay and the text output). */
-export function elfcorehdrState(header: HotplugHeader, e_machine: number): ElfcorehdrState {
-  return state(e_machine, header.fileSize, header.capacity, header.used, header.cpus, header.memory);
-}
 export { type ReplayScript, type ReplayStep, type ReplayVerdict, type ReplayCpuVerdict, type HotplugReplayReport, parseReplayScript, replayHotplug } from "./hotplug/replay.js";

@@ -24,9 +24,9 @@ export { DEFAULT_DMESG_LIMITS } from "./dmesg/record.js";
 export { drawCpusPng, renderCpusPng, CPU_VERDICT_COLOURS } from "./render/png-cpus.js";
 export { drawMemoryPng, renderMemoryPng } from "./render/png-memory.js";
 export {
-  createHotplugElfcorehdr, applyHotplugEvents, elfcorehdrState, slotsInSegment, parseCreateOptions, parseSpecJson,
-  parseHotplugEvent, formatHotplugEvent, HotplugHeader, recoverElfcorehdr, MACHINES, machineFacts, parseReplayScript, replayHotplug,
+  createHotplugElfcorehdr, applyHotplugEvents, elfcorehdrState, parseCreateOptions, parseSpecJson,
+  parseHotplugEvent, formatHotplugEvent, applyHotplugEvent, openHotplugElfcorehdr, MACHINES, machineFacts, parseReplayScript, replayHotplug,
   type HotplugCreateReport, type HotplugApplyReport, type HotplugReplayReport, type ElfcorehdrState, type HotplugEvent, type HotplugStep,
-  type RecoveredElfcorehdr, type RecoveryHints, type CreateRequest, type HotplugCreateOptions, type ReplayScript, type ReplayStep, type ReplayVerdict,
+  type OpenedElfcorehdr, type RecoveryHints, type CreateRequest, type HotplugCreateOptions, type ReplayScript, type ReplayStep, type ReplayVerdict,
 } from "./hotplug.js";
 export { openOldMemory, parseOldMemoryArg, type FileOldMemory, type OldMemoryImage } from "./old-memory.js";

@@ -155,6 +155,24 @@ describe("kdumpkit hotplug errors", () => {
     expect(readFileSync(file).equals(before)).toBe(true);
   });
 
+  it("E_CAPACITY counts the kernel-text slot the kernel reserves even on powerpc: 71 phdrs fill a 4096-byte segment", () => {
+    // 8 CPU notes + VMCOREINFO + 62 RAM ranges = 71 phdrs; the kernel's nr_phdr adds the kernel-text
+    // slot: 72 = (4096 − 64) / 56, so the segment is full although a 72nd phdr would fit in its bytes.
+    const file = tempFile("ppc-full.bin", "");
+    const memory = Array.from({ length: 62 }, (_, i) => `--memory=${(i * 0x10000000).toString(16)}-${(i * 0x10000000 + 0x7ffffff).toString(16)}`);
+    const c = kdumpkit("hotplug", "create", file, "--machine", "ppc64le", "--cpus", "0-7", "--notes-base", "0x3f000000", "--note-stride", "0x10000", "--vmcoreinfo", "0x3e000000:0x10024", ...memory, "--max-cpus", "8", "--max-ranges", "8", "--json");
+    expect(c.stderr).toBe("");
+    expect(JSON.parse(c.text).header).toMatchObject({ fileSize: 4096, capacity: 72, used: 71, freeSlots: 0 });
+    const before = readFileSync(file);
+    const r = kdumpkit("hotplug", "apply", file, "mem-add:800000000-80fffffff");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/E_CAPACITY: memory add needs 73 program header slots, the 4096-byte segment holds 72/);
+    expect(readFileSync(file).equals(before)).toBe(true);
+    // trimming a range needs no slot: e_phnum stays 71
+    expect(kdumpkit("hotplug", "apply", file, "mem-remove:0-fffff").status).toBe(0);
+    expect(readFileSync(file).readUInt16LE(56)).toBe(71);
+  });
+
   it("E_BAD_ELFCOREHDR: a PT_LOAD among the PT_NOTEs, a non-zero p_align", () => {
     const kernel = new Uint8Array(readFileSync(corpusPath("vmcore/dumpP.elfcorehdr-raw.bin")));
     const swapped = kernel.slice();

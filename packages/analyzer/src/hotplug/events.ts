@@ -2,11 +2,11 @@
 // REMOVE_CPU, ADD_MEMORY, REMOVE_MEMORY; kdump-formats §1.5), written `cpu-add:N[@ADDR]`,
 // `cpu-remove:N`, `mem-add:START-END`, `mem-remove:START-END`, and applied in place to an
 // elfcorehdr with headroom.
-import { ELF64_EHDR_SIZE, ELF64_PHDR_SIZE, ElfError, Elfcorehdr, type MemoryRange } from "@kdumpkit/elf";
+import { ElfError, type MemoryRange } from "@kdumpkit/elf";
 import { AnalyzerError } from "../errors.js";
 import { hex, type Hex } from "../json.js";
 import { parseHexDefault, parseRange } from "./args.js";
-import type { RecoveredElfcorehdr } from "./recover.js";
+import type { OpenedElfcorehdr } from "./recover.js";
 
 /** One hotplug event. */
 export type HotplugEvent =
@@ -59,107 +59,53 @@ export interface HotplugStep {
   freeSlots: number;
 }
 
+/** The crash_notes address of a CPU being added: given, or extrapolated from the percpu stride. */
+function crashNotesFor(opened: OpenedElfcorehdr, e: { cpu: number; crashNotesAddress?: bigint }): bigint {
+  if (e.crashNotesAddress !== undefined) return e.crashNotesAddress;
+  const s = opened.noteStride;
+  if (!s) throw new AnalyzerError("E_BAD_EVENT", `cpu-add:${e.cpu}: the CPU notes do not follow one percpu stride, give cpu-add:${e.cpu}@ADDR (from /sys/devices/system/cpu/cpu${e.cpu}/crash_notes)`);
+  return s.base + BigInt(e.cpu) * s.stride;
+}
+
 /**
- * An elfcorehdr file opened for in-place updates: the Elfcorehdr of @kdumpkit/elf rebuilt from the
- * recovered spec, limited to the slots the file holds.
+ * Applies one event in place (the kernel's crash_handle_hotplug_event → Elfcorehdr update).
+ * @throws ElfError `E_CAPACITY` when the event needs more slots than the segment holds (the header
+ *   is left as it was); AnalyzerError `E_BAD_EVENT` for an impossible event (CPU already described,
+ *   unknown CPU, overlap).
  */
-export class HotplugHeader {
-  readonly capacity: number;
-  readonly fileSize: number;
-  readonly #hdr: Elfcorehdr;
-  readonly #stride: RecoveredElfcorehdr["noteStride"];
-
-  constructor(recovered: RecoveredElfcorehdr, fileSize: number) {
-    const { spec, capacity } = recovered;
-    const cpus = spec.cpus.length;
-    const ram = spec.memory.length;
-    // Elfcorehdr counts its slots as 2 + maxCpus + maxRanges; the file may hold one slot fewer
-    // than that split can express (a header filled up without a kernel-text PT_LOAD), so the
-    // effective capacity is checked here after each event as well.
-    this.#hdr = Elfcorehdr.create(spec, { maxCpus: cpus, maxMemoryRanges: Math.max(ram, capacity - 2 - cpus) });
-    this.capacity = capacity;
-    this.fileSize = fileSize;
-    this.#stride = recovered.noteStride;
-  }
-
-  get used(): number {
-    return this.#hdr.used;
-  }
-
-  freeSlots(): number {
-    return this.capacity - this.#hdr.used;
-  }
-
-  get cpus(): readonly { cpu: number; crashNotesAddress: bigint }[] {
-    return this.#hdr.cpus;
-  }
-
-  get memory(): readonly MemoryRange[] {
-    return this.#hdr.memory;
-  }
-
-  /** The file's bytes: the header, zero to the original size. */
-  bytes(): Uint8Array {
-    const out = new Uint8Array(this.fileSize);
-    const usedEnd = ELF64_EHDR_SIZE + this.#hdr.used * ELF64_PHDR_SIZE;
-    out.set(this.#hdr.buffer.subarray(0, usedEnd));
-    return out;
-  }
-
-  /** The crash_notes address of a CPU being added: given, or extrapolated from the percpu stride. */
-  crashNotesFor(e: { cpu: number; crashNotesAddress?: bigint }): bigint {
-    if (e.crashNotesAddress !== undefined) return e.crashNotesAddress;
-    if (!this.#stride) throw new AnalyzerError("E_BAD_EVENT", `cpu-add:${e.cpu}: the CPU notes do not follow one percpu stride, give cpu-add:${e.cpu}@ADDR (from /sys/devices/system/cpu/cpu${e.cpu}/crash_notes)`);
-    return this.#stride.base + BigInt(e.cpu) * this.#stride.stride;
-  }
-
-  /**
-   * Applies one event in place (the kernel's crash_handle_hotplug_event → Elfcorehdr update).
-   * @throws ElfError `E_CAPACITY` when the event needs more slots than the file holds;
-   *   AnalyzerError `E_BAD_EVENT` for an impossible event (CPU already described, unknown CPU, overlap).
-   */
-  apply(e: HotplugEvent): HotplugStep {
-    const before = this.#hdr.used;
-    let effect: string;
-    try {
-      switch (e.kind) {
-        case "cpu-add": {
-          if (this.#hdr.cpus.some((c) => c.cpu === e.cpu)) throw new AnalyzerError("E_BAD_EVENT", `cpu-add:${e.cpu}: CPU ${e.cpu} already has a PT_NOTE`);
-          const address = this.crashNotesFor(e);
-          if (this.#hdr.used + 1 > this.capacity) throw new ElfError("E_CAPACITY", `cpu add needs ${this.#hdr.used + 1} program headers, the header holds ${this.capacity}`);
-          this.#hdr.addCpu({ cpu: e.cpu, crashNotesAddress: address });
-          effect = `PT_NOTE for CPU ${e.cpu}, crash_notes at ${hex(address)}`;
-          break;
-        }
-        case "cpu-remove":
-          this.#hdr.removeCpu(e.cpu);
-          effect = `PT_NOTE of CPU ${e.cpu} removed`;
-          break;
-        case "mem-add":
-        case "mem-remove": {
-          if (this.#hdr.capacity > this.capacity) {
-            // Only in the one-slot-short case above: try the event on a copy first, so that an
-            // E_CAPACITY leaves this header as it was (the library guarantees it for its own check).
-            const probe = Elfcorehdr.create(this.#hdr.spec(), { maxCpus: this.#hdr.cpus.length, maxMemoryRanges: this.capacity + (this.#hdr.spec().exclude?.length ?? 0) + 2 });
-            if (e.kind === "mem-add") probe.addMemory(e.range);
-            else probe.removeMemory(e.range);
-            if (probe.used > this.capacity) throw new ElfError("E_CAPACITY", `${e.kind === "mem-add" ? "memory add" : "memory remove"} needs ${probe.used} program headers, the header holds ${this.capacity}`);
-          }
-          if (e.kind === "mem-add") this.#hdr.addMemory(e.range);
-          else this.#hdr.removeMemory(e.range);
-          const d = this.#hdr.used - before;
-          effect = e.kind === "mem-add"
-            ? d === 0 ? "nothing to add (all of it is excluded)" : `${d} PT_LOAD${d > 1 ? "s" : ""} added`
-            : d > 0 ? `PT_LOAD split (${d} more)` : d < 0 ? `${-d} PT_LOAD${d < -1 ? "s" : ""} removed` : "PT_LOAD(s) trimmed or not described: no slot change";
-          break;
-        }
+export function applyHotplugEvent(opened: OpenedElfcorehdr, e: HotplugEvent): HotplugStep {
+  const hdr = opened.header;
+  const before = hdr.used;
+  let effect: string;
+  try {
+    switch (e.kind) {
+      case "cpu-add": {
+        if (hdr.cpus.some((c) => c.cpu === e.cpu)) throw new AnalyzerError("E_BAD_EVENT", `cpu-add:${e.cpu}: CPU ${e.cpu} already has a PT_NOTE`);
+        const address = crashNotesFor(opened, e);
+        hdr.addCpu({ cpu: e.cpu, crashNotesAddress: address });
+        effect = `PT_NOTE for CPU ${e.cpu}, crash_notes at ${hex(address)}`;
+        break;
       }
-    } catch (error) {
-      if (error instanceof ElfError && error.code === "E_INVALID_ARGUMENT") throw new AnalyzerError("E_BAD_EVENT", `${formatHotplugEvent(e)}: ${error.message}`, { cause: error });
-      throw error;
+      case "cpu-remove":
+        hdr.removeCpu(e.cpu);
+        effect = `PT_NOTE of CPU ${e.cpu} removed`;
+        break;
+      case "mem-add":
+      case "mem-remove": {
+        if (e.kind === "mem-add") hdr.addMemory(e.range);
+        else hdr.removeMemory(e.range);
+        const d = hdr.used - before;
+        effect = e.kind === "mem-add"
+          ? d === 0 ? "nothing to add (all of it is excluded)" : `${d} PT_LOAD${d > 1 ? "s" : ""} added`
+          : d > 0 ? `PT_LOAD split (${d} more)` : d < 0 ? `${-d} PT_LOAD${d < -1 ? "s" : ""} removed` : "PT_LOAD(s) trimmed or not described: no slot change";
+        break;
+      }
     }
-    return { event: formatHotplugEvent(e), effect, used: this.#hdr.used, freeSlots: this.freeSlots() };
+  } catch (error) {
+    if (error instanceof ElfError && error.code === "E_INVALID_ARGUMENT") throw new AnalyzerError("E_BAD_EVENT", `${formatHotplugEvent(e)}: ${error.message}`, { cause: error });
+    throw error;
   }
+  return { event: formatHotplugEvent(e), effect, used: hdr.used, freeSlots: hdr.freeSlots() };
 }
 
 /** A memory range as JSON. */

@@ -3,14 +3,14 @@
 // handler plays them — and, for a crash after any step, which CPUs and memory the dump would get
 // wrong. Events marked `missed` change the machine but not the kdump image (hotplug support off,
 // kexec_trylock() failed: "kdump image may be inaccurate"), which is how a header goes stale.
-import { ElfError } from "@kdumpkit/elf";
+import { ElfError, type Elfcorehdr } from "@kdumpkit/elf";
 import type { EditableFdt } from "@kdumpkit/fdt";
 import { AnalyzerError } from "../errors.js";
 import { mergeRanges, subtractRanges } from "../iomem.js";
 import { type Hex, SCHEMA_VERSION } from "../json.js";
 import { parseCpuListArg, parseRange } from "./args.js";
-import { type HotplugEvent, HotplugHeader, formatHotplugEvent, parseHotplugEvent, rangeJson } from "./events.js";
-import { type RecoveryHints, recoverElfcorehdr } from "./recover.js";
+import { type HotplugEvent, applyHotplugEvent, formatHotplugEvent, parseHotplugEvent, rangeJson } from "./events.js";
+import { type OpenedElfcorehdr, type RecoveryHints, openHotplugElfcorehdr } from "./recover.js";
 
 type Range = { start: bigint; end: bigint };
 
@@ -167,8 +167,9 @@ export async function replayHotplug(
   options: { fdtBytes?: Uint8Array; crashAfter?: number; hints?: RecoveryHints; scriptName?: string } = {},
 ): Promise<{ report: HotplugReplayReport; header: Uint8Array; fdt: Uint8Array | undefined }> {
   const hints: RecoveryHints = { ...options.hints, exclude: [...(options.hints?.exclude ?? []), ...script.exclude] };
-  const recovered = recoverElfcorehdr(headerBytes, hints);
-  const header = new HotplugHeader(recovered, headerBytes.length);
+  const opened = openHotplugElfcorehdr(headerBytes, hints);
+  const header = opened.header;
+  const start = { used: header.used, freeSlots: header.freeSlots() };
   const fdt = options.fdtBytes ? new FdtSide(await import("@kdumpkit/fdt"), options.fdtBytes) : undefined;
   const crashAfter = options.crashAfter;
   if (crashAfter !== undefined && (!Number.isSafeInteger(crashAfter) || crashAfter < 0 || crashAfter > script.steps.length)) {
@@ -194,7 +195,7 @@ export async function replayHotplug(
       hdrEffect = { effect: "missed: the kdump image was not updated", failed: false };
       if (fdt) fdtEffect = { effect: "missed", failed: false, headroom: fdt.headroom };
     } else {
-      hdrEffect = updateHeader(header, e, script.policy);
+      hdrEffect = updateHeader(opened, e, script.policy);
       if (fdt) fdtEffect = { ...(e.kind === "cpu-add" ? fdt.addCpu(e.cpu) : { effect: e.kind === "cpu-remove" ? "nothing (an offline CPU may stay in the FDT)" : "nothing (memory is described by the elfcorehdr)", failed: false }), headroom: fdt.headroom };
     }
     steps.push({ step: i + 1, line: s.line, event: formatHotplugEvent(e), missed: s.missed, elfcorehdr: { ...hdrEffect, used: header.used, freeSlots: header.freeSlots() }, fdt: fdtEffect });
@@ -206,32 +207,32 @@ export async function replayHotplug(
       command: "hotplug replay",
       script: options.scriptName ?? "",
       policy: script.policy,
-      recovery: recovered.rules,
-      start: { used: recovered.used, freeSlots: recovered.capacity - recovered.used, fdtHeadroom: options.fdtBytes ? new FdtSide(await import("@kdumpkit/fdt"), options.fdtBytes).headroom : null },
+      recovery: [...header.recovery],
+      start: { ...start, fdtHeadroom: options.fdtBytes ? new FdtSide(await import("@kdumpkit/fdt"), options.fdtBytes).headroom : null },
       steps,
       verdict,
     },
-    header: header.bytes(),
+    header: header.buffer,
     fdt: fdt?.bytes,
   };
 }
 
 /** The kernel's elfcorehdr update for one event; a capacity failure leaves the header as it was. */
-function updateHeader(header: HotplugHeader, e: HotplugEvent, policy: "possible" | "present"): { effect: string; failed: boolean } {
-  const described = (cpu: number): boolean => header.cpus.some((c) => c.cpu === cpu);
+function updateHeader(opened: OpenedElfcorehdr, e: HotplugEvent, policy: "possible" | "present"): { effect: string; failed: boolean } {
+  const described = (cpu: number): boolean => opened.header.cpus.some((c) => c.cpu === cpu);
   if (e.kind === "cpu-add" && described(e.cpu)) return { effect: `CPU ${e.cpu} already has a PT_NOTE (possible CPUs are all described)`, failed: false };
   if (e.kind === "cpu-remove" && (policy === "possible" || !described(e.cpu))) {
     return { effect: described(e.cpu) ? `PT_NOTE of CPU ${e.cpu} kept (possible-CPU header; its note will be uninitialized)` : `CPU ${e.cpu} has no PT_NOTE`, failed: false };
   }
   try {
-    return { effect: header.apply(e).effect, failed: false };
+    return { effect: applyHotplugEvent(opened, e).effect, failed: false };
   } catch (error) {
     if (error instanceof ElfError && error.code === "E_CAPACITY") return { effect: `E_CAPACITY: ${error.message} (the kernel logs the failure and the header stays stale)`, failed: true };
     throw error;
   }
 }
 
-function crashVerdict(afterStep: number, online: Set<number>, ram: Range[], exclude: Range[], header: HotplugHeader, fdt: FdtSide | undefined): ReplayVerdict {
+function crashVerdict(afterStep: number, online: Set<number>, ram: Range[], exclude: Range[], header: Elfcorehdr, fdt: FdtSide | undefined): ReplayVerdict {
   const inHdr = new Set(header.cpus.map((c) => c.cpu));
   const inFdt = fdt?.threads();
   const ids = [...new Set([...online, ...inHdr])].sort((a, b) => a - b);
