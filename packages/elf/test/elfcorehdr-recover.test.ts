@@ -6,22 +6,12 @@ import {
 } from "@kdumpkit/elf";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { applyTestEvent, hotplugEventArb, x86Spec } from "./support/elfcorehdr-events.js";
 
 const MiB = 1n << 20n;
-const GiB = 1n << 30n;
 const DIRECT = 0xffff888000000000n;
 
-function x86(cpus: number, ranges: number): ElfcorehdrSpec {
-  return {
-    e_machine: EM.X86_64,
-    cpus: Array.from({ length: cpus }, (_, cpu) => ({ cpu, crashNotesAddress: 0x2223d800n + BigInt(cpu) * 0x80000n })),
-    noteBytes: 368,
-    vmcoreinfo: { address: 0x2234c000n, size: 0x1024 },
-    kernelText: { paddr: 0x16a00000n, vaddr: 0xffffffffaf200000n, size: 0x2c30000n },
-    memory: Array.from({ length: ranges }, (_, i) => ({ start: BigInt(i) * GiB + MiB, end: BigInt(i) * GiB + 512n * MiB - 1n })),
-    pageOffset: DIRECT,
-  };
-}
+const x86 = x86Spec;
 
 function thrown(fn: () => unknown): ElfError | undefined {
   try {
@@ -213,14 +203,8 @@ describe("recoverElfcorehdr properties", () => {
   });
 
   it("after random events, fromBytes of the buffer (cut to a small segment) recovers the same state; E_CAPACITY leaves it as it was", () => {
-    const event = fc.oneof(
-      fc.record({ kind: fc.constant("add" as const), block: fc.integer({ min: 0, max: 63 }), len: fc.integer({ min: 1, max: 3 }) }),
-      fc.record({ kind: fc.constant("remove" as const), block: fc.integer({ min: 0, max: 63 }), len: fc.integer({ min: 1, max: 3 }), off: fc.integer({ min: 0, max: 3 }) }),
-      fc.record({ kind: fc.constant("cpu+" as const), cpu: fc.integer({ min: 0, max: 15 }) }),
-      fc.record({ kind: fc.constant("cpu-" as const), cpu: fc.integer({ min: 0, max: 15 }) }),
-    );
     fc.assert(
-      fc.property(fc.array(event, { maxLength: 30 }), fc.boolean(), (events, withText) => {
+      fc.property(fc.array(hotplugEventArb(3), { maxLength: 30 }), fc.boolean(), (events, withText) => {
         const spec = { ...x86(4, 3), ...(withText ? {} : { kernelText: undefined }) };
         // a 20-slot segment (a kernel with small CONFIG values) so that events run out of room
         const seg = new Uint8Array(64 + 20 * 56);
@@ -228,12 +212,7 @@ describe("recoverElfcorehdr properties", () => {
         const h = Elfcorehdr.fromBytes(seg, { pageOffset: DIRECT });
         for (const e of events) {
           const before = h.buffer.slice();
-          const err = thrown(() => {
-            if (e.kind === "add") h.addMemory({ start: BigInt(e.block) * 128n * MiB, end: BigInt(e.block + e.len) * 128n * MiB - 1n });
-            else if (e.kind === "remove") h.removeMemory({ start: BigInt(e.block) * 128n * MiB + BigInt(e.off) * MiB, end: BigInt(e.block + e.len) * 128n * MiB - 1n });
-            else if (e.kind === "cpu+") h.addCpu({ cpu: e.cpu, crashNotesAddress: 0x40000000n + BigInt(e.cpu) * 4096n });
-            else h.removeCpu(e.cpu);
-          });
+          const err = thrown(() => applyTestEvent(h, e));
           if (err) {
             expect(["E_CAPACITY", "E_INVALID_ARGUMENT"]).toContain(err.code);
             expect(Buffer.from(h.buffer).equals(Buffer.from(before))).toBe(true);

@@ -1,22 +1,12 @@
-import { EM, type ElfError, Elfcorehdr, type ElfcorehdrSpec, PT, buildElfcorehdr, elfcorehdrSegmentSize, elfcorehdrSlots, excludeRanges, parseElfFile } from "@kdumpkit/elf";
+import { type ElfError, Elfcorehdr, PT, buildElfcorehdr, elfcorehdrSegmentSize, elfcorehdrSlots, excludeRanges, parseElfFile } from "@kdumpkit/elf";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { applyTestEvent, hotplugEventArb, x86Spec } from "./support/elfcorehdr-events.js";
 
 const GiB = 1n << 30n;
 const MiB = 1n << 20n;
 
-function spec(cpus: number, ranges: number): ElfcorehdrSpec {
-  return {
-    e_machine: EM.X86_64,
-    cpus: Array.from({ length: cpus }, (_, cpu) => ({ cpu, crashNotesAddress: 0x2223d800n + BigInt(cpu) * 0x80000n })),
-    noteBytes: 368,
-    vmcoreinfo: { address: 0x2234c000n, size: 0x1024 },
-    kernelText: { paddr: 0x16a00000n, vaddr: 0xffffffffaf200000n, size: 0x2c30000n },
-    memory: Array.from({ length: ranges }, (_, i) => ({ start: BigInt(i) * 256n * MiB + MiB, end: BigInt(i) * 256n * MiB + 128n * MiB - 1n })),
-    exclude: [{ start: 0n, end: MiB - 1n }],
-    pageOffset: 0xffff888000000000n,
-  };
-}
+const spec = x86Spec;
 
 function code(fn: () => unknown): string {
   try {
@@ -131,24 +121,15 @@ describe("Elfcorehdr (in-place hotplug updates)", () => {
   });
 
   it("after any event sequence the buffer equals a full rebuild of the same state, unused bytes zero", () => {
-    const event = fc.oneof(
-      fc.record({ kind: fc.constant("add" as const), block: fc.integer({ min: 0, max: 63 }), len: fc.integer({ min: 1, max: 4 }) }),
-      fc.record({ kind: fc.constant("remove" as const), block: fc.integer({ min: 0, max: 63 }), len: fc.integer({ min: 1, max: 4 }), off: fc.integer({ min: 0, max: 3 }) }),
-      fc.record({ kind: fc.constant("cpu+" as const), cpu: fc.integer({ min: 0, max: 15 }) }),
-      fc.record({ kind: fc.constant("cpu-" as const), cpu: fc.integer({ min: 0, max: 15 }) }),
-    );
     fc.assert(
-      fc.property(fc.array(event, { maxLength: 25 }), (events) => {
+      fc.property(fc.array(hotplugEventArb(4), { maxLength: 25 }), (events) => {
         const s = spec(4, 6);
         s.exclude = [{ start: 0n, end: MiB - 1n }, { start: 0x23000000n, end: 0x2effffffn }];
         const h = Elfcorehdr.create(s, { maxCpus: 16, maxMemoryRanges: 24 });
         for (const e of events) {
           const before = h.buffer.slice();
           try {
-            if (e.kind === "add") h.addMemory({ start: BigInt(e.block) * 128n * MiB, end: BigInt(e.block + e.len) * 128n * MiB - 1n });
-            else if (e.kind === "remove") h.removeMemory({ start: BigInt(e.block) * 128n * MiB + BigInt(e.off) * MiB, end: BigInt(e.block + e.len) * 128n * MiB - 1n });
-            else if (e.kind === "cpu+") h.addCpu({ cpu: e.cpu, crashNotesAddress: 0x40000000n + BigInt(e.cpu) * 4096n });
-            else h.removeCpu(e.cpu);
+            applyTestEvent(h, e);
           } catch (err) {
             expect(["E_CAPACITY", "E_INVALID_ARGUMENT"]).toContain((err as ElfError).code);
             expect(Buffer.from(h.buffer).equals(Buffer.from(before))).toBe(true);
