@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { buildOldMemory, capture, iomemText, prepareElfcorehdr, RAM_A, RAM_B, systemMapText } from "../packages/analyzer/test/support/synthetic-kernel.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const bin = join(root, "packages/analyzer/dist/cli/main.js");
+const bin = join(root, "packages/analyzer/dist/cli/kdumpkit.js");
 const work = mkdtempSync(join(tmpdir(), "kdumpkit-demo-"));
 const started = Date.now();
 

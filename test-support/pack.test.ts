@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { repoRoot } from "./corpus.js";
+import { decompressedCorpusPath, repoRoot } from "./corpus.js";
 
 /** Public names each package must export (a sample of its API, not all of it). */
 const expectedExports: Record<string, string[]> = {
@@ -80,5 +80,12 @@ describe("packed packages installed outside the workspace", () => {
   it("installs the kdumpkit bin, which answers --help", () => {
     const out = execFileSync(join(project, "node_modules", ".bin", "kdumpkit"), ["--help"], { encoding: "utf8" });
     expect(out).toMatch(/kdumpkit <command>/);
+  });
+
+  it("the installed bin (an esbuild bundle with @kdumpkit/elf and vmcore inside) runs a command on a dump", async () => {
+    const dump = await decompressedCorpusPath("vmcore/dumpP.d31.elf.xz");
+    const out = execFileSync(join(project, "node_modules", ".bin", "kdumpkit"), ["summary", dump, "--json"], { encoding: "utf8" });
+    // dumpP: Debian 6.12.117, 3 CPUs with CPU 1 offline → 2 NT_PRSTATUS notes (corpus dumpP.SUMMARY.md).
+    expect(JSON.parse(out)).toMatchObject({ arch: "x86_64", osRelease: "6.12.117+deb12-amd64", nrCpus: 2 });
   });
 });

@@ -9,7 +9,8 @@ import { corpusPath, decompressedCorpusPath, repoRoot } from "../../../test-supp
 import { tempFile } from "./support/files.js";
 import { crash, RAM_A, RAM_B } from "./support/synthetic-kernel.js";
 
-const bin = join(repoRoot, "packages/analyzer/dist/cli/main.js");
+// The bin as package.json declares it: the bundle scripts/bundle-cli.mjs makes of dist/cli/main.js.
+const bin = join(repoRoot, "packages/analyzer", (JSON.parse(readFileSync(join(repoRoot, "packages/analyzer/package.json"), "utf8")) as { bin: { kdumpkit: string } }).bin.kdumpkit);
 
 function kdumpkit(...args: string[]) {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: "buffer", maxBuffer: 1 << 28 });

@@ -2,7 +2,6 @@
 // kernel's elfcorehdr and its old memory (kdump-formats §2). Each step follows the kernel:
 // validation (§2.1), note trimming (§2.2), merging into one PT_NOTE (§2.3), the PT_LOAD layout
 // (§2.4) and the read path (§2.6).
-import { open, rename, unlink } from "node:fs/promises";
 import { ELF32_EHDR_SIZE, ELF32_PHDR_SIZE, ELF64_EHDR_SIZE, ELF64_PHDR_SIZE, ET, PT, parseElfHeader, parseProgramHeaders, writeProgramHeader, type ElfHeader, type ProgramHeader } from "@kdumpkit/elf";
 import { VmcoreError, hex } from "./errors.js";
 
@@ -241,6 +240,8 @@ class Captured implements CapturedVmcore {
   }
 
   async writeTo(path: string, onProgress?: (done: number, total: number) => void): Promise<void> {
+    // node:fs/promises (with the streams and readline it loads) only when writing: readers never pay for it.
+    const { open, rename, unlink } = await import("node:fs/promises");
     const temp = `${path}.${process.pid}.partial`;
     const handle = await open(temp, "w");
     try {

@@ -2,7 +2,6 @@
 // into a new ELF core, optionally leaving out zero pages like `makedumpfile -E -d 1`. Excluded
 // pages stay described: a run of zero pages at the end of a PT_LOAD becomes p_filesz < p_memsz
 // (read as zeros by every ELF reader), a run elsewhere splits the PT_LOAD.
-import { open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { ELF32_EHDR_SIZE, ELF32_PHDR_SIZE, ELF64_EHDR_SIZE, ELF64_PHDR_SIZE, PT, writeElfHeader, writeProgramHeader, type ProgramHeader } from "@kdumpkit/elf";
 import type { Dump } from "./dump.js";
@@ -142,6 +141,8 @@ export async function collectCore(dump: Dump, destination: string, options: Coll
   });
   phdrs.forEach((ph, i) => writeProgramHeader(header, ehsize + i * phsize, ph, ident));
 
+  // node:fs/promises (with the streams and readline it loads) only when writing: readers never pay for it.
+  const { open, rename, unlink } = await import("node:fs/promises");
   const temp = join(dirname(destination), `.${basename(destination)}.${process.pid}.partial`);
   let handle;
   try {

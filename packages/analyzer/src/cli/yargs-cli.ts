@@ -1,12 +1,13 @@
 // The full yargs front end: help, examples, validation. Loaded only when the fast path declines.
-import yargs from "yargs";
 import type { CommandModule } from "yargs";
-import { hideBin } from "yargs/helpers";
 import { EXIT } from "./exit-codes.js";
 
 /** Parses process.argv with yargs and runs the chosen command. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function runYargs(commands: CommandModule<any, any>[]): Promise<void> {
+  // Imported here, not at the top: in the bundled bin (scripts/bundle-cli.mjs) a top-level import of
+  // an external package would be hoisted into the entry file and load yargs on every start.
+  const [{ default: yargs }, { hideBin }] = await Promise.all([import("yargs"), import("yargs/helpers")]);
   const cli = yargs(hideBin(process.argv))
     .scriptName("kdumpkit")
     .usage("$0 <command> DUMP [options]\n\nAnalyze Linux crash dumps and the binary formats of kdump.")

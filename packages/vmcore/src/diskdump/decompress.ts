@@ -2,7 +2,6 @@
 // LZO1X and Snappy by the strict decoders beside this file, zstd through the pure-JS `fzstd`
 // package, which is loaded only when a dump holds a zstd page (the CLI never pays for it otherwise).
 import { createRequire } from "node:module";
-import { inflateSync } from "node:zlib";
 import { VmcoreError, hex } from "../errors.js";
 import { DUMP_DH } from "./header.js";
 import { lzo1xDecompress } from "./lzo1x.js";
@@ -39,7 +38,8 @@ export function compressionOfFlags(flags: number): PageCompression | undefined |
 function zlibPage(input: Uint8Array, out: Uint8Array): void {
   // makedumpfile uses compress2() → a zlib-wrapped (RFC 1950) stream, adler32 checked by inflate.
   // maxOutputLength makes a page that inflates to more than a page fail instead of growing.
-  const page = inflateSync(input, { maxOutputLength: out.length });
+  // node:zlib is fetched on first use: loading it costs every CLI start ~1 ms even for ELF dumps.
+  const page = process.getBuiltinModule("node:zlib").inflateSync(input, { maxOutputLength: out.length });
   if (page.length !== out.length) throw new Error(`inflates to ${page.length} bytes, not ${out.length}`);
   out.set(page);
 }
