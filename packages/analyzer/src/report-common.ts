@@ -1,5 +1,5 @@
 import { emName, prstatusArchForMachine } from "@kdumpkit/elf";
-import type { Dump, DumpProblem, LoadSegment } from "@kdumpkit/vmcore";
+import type { Dump, LoadSegment } from "@kdumpkit/vmcore";
 import { type Hex, hex } from "./json.js";
 
 /** A problem @kdumpkit/vmcore found while opening the dump, in report form. */
@@ -25,35 +25,19 @@ export function isDuplicateLoad(load: Pick<LoadSegment, "refusal">): boolean {
 }
 
 /**
- * The dump's opening problems as plain JSON. Segments are named `phdr N` (their index in the
- * program-header table, the numbering every table of the reports uses), and the kernel-text
- * duplicate kdump always writes is worded as what it is rather than as an overlap.
+ * The dump's opening problems as plain JSON, in @kdumpkit/vmcore's words: it names segments
+ * `phdr N` (their index in the program-header table, the numbering every table of the reports
+ * uses) and words the kernel-text duplicate kdump always writes as what it is.
  */
 export function problemsOf(dump: Dump): ReportProblem[] {
   return dump.problems.map((p) => ({
     code: String(p.code),
     severity: p.severity,
-    message: problemMessage(dump, p),
+    message: p.message,
     offset: p.offset ?? null,
     address: p.address !== undefined ? hex(p.address) : null,
     phdrIndex: p.phdrIndex ?? null,
   }));
-}
-
-/** The message of one problem, with segments named by program-header index; see {@link problemsOf}. */
-export function problemMessage(dump: Pick<Dump, "loads">, p: DumpProblem): string {
-  const load = p.phdrIndex !== undefined ? dump.loads.find((l) => l.index === p.phdrIndex) : undefined;
-  if (p.severity === "info" && load && isDuplicateLoad(load)) {
-    const container = dump.loads.find((l) => l.index === load.refusal!.servedBy);
-    // paddr + p_memsz, as readelf shows a segment (a "start-end" pair would read as inclusive).
-    const range = `paddr ${hex(load.paddr)} + ${hex(load.memsz)}`;
-    // A different virtual-to-physical offset than the RAM PT_LOAD's: the kernel image mapping.
-    const kernelText = container !== undefined && load.vaddr - load.paddr !== container.vaddr - container.paddr;
-    const served = load.refusal!.servedBy;
-    return `phdr ${load.index} (${kernelText ? "kernel text, " : ""}${range}) duplicates RAM that phdr ${served} covers; reads use phdr ${served} (normal for kdump)`;
-  }
-  // @kdumpkit/vmcore numbers segments by program-header index too ("PT_LOAD 3" is phdr 3).
-  return p.message.replace(/\bPT_LOAD (\d+)\b/g, "phdr $1").replace(/\bPT_NOTE (\d+)\b/g, "PT_NOTE phdr $1");
 }
 
 /** The problem as one line of text: the code is shown only for warnings and errors. */

@@ -2,8 +2,9 @@
 // kernel's elfcorehdr and its old memory (kdump-formats §2). Each step follows the kernel:
 // validation (§2.1), note trimming (§2.2), merging into one PT_NOTE (§2.3), the PT_LOAD layout
 // (§2.4) and the read path (§2.6).
-import { ELF32_EHDR_SIZE, ELF32_PHDR_SIZE, ELF64_EHDR_SIZE, ELF64_PHDR_SIZE, ET, PT, parseElfHeader, parseProgramHeaders, writeProgramHeader, type ElfHeader, type ProgramHeader } from "@kdumpkit/elf";
+import { ELF32_EHDR_SIZE, ELF32_PHDR_SIZE, ELF64_EHDR_SIZE, ELF64_PHDR_SIZE, ET, PT, parseElfHeader, ptName, parseProgramHeaders, writeProgramHeader, type ElfHeader, type ProgramHeader } from "@kdumpkit/elf";
 import { VmcoreError, hex } from "./errors.js";
+import { phdrName } from "./internal/phdr-name.js";
 
 /** The crashed kernel's RAM as the capture kernel sees it (`read_from_oldmem`). */
 export interface OldMemory {
@@ -106,7 +107,7 @@ export function captureVmcore(elfcorehdr: Uint8Array, oldMemory: OldMemory, opti
   phdrs.forEach((ph, index) => {
     if (ph.p_type !== PT.NOTE) return;
     nrPtnote++;
-    if (ph.p_memsz > MAX_SAFE) throw new VmcoreError("E_TOO_LARGE", `PT_NOTE ${index}: p_memsz ${hex(ph.p_memsz)}`, { offset: ehsize + index * phsize });
+    if (ph.p_memsz > MAX_SAFE) throw new VmcoreError("E_TOO_LARGE", `${phdrName(index, "PT_NOTE")}: p_memsz ${hex(ph.p_memsz)} does not fit in 2^53`, { offset: ehsize + index * phsize });
     const maxSz = Number(ph.p_memsz);
     const bytes = oldMemory.read(ph.p_offset, maxSz);
     const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
@@ -138,12 +139,12 @@ export function captureVmcore(elfcorehdr: Uint8Array, oldMemory: OldMemory, opti
   }
   const newPhnum = phnum - nrPtnote + 1;
   if (nrPtnote === 0) warnings.push("no PT_NOTE: the kernel's merge arithmetic would corrupt the header; one empty PT_NOTE is emulated");
-  const kept: { raw: Uint8Array; ph: ProgramHeader }[] = [];
-  for (let i = Math.max(nrPtnote, 1); i < phnum; i++) kept.push({ raw: elfcorehdr.subarray(ehsize + i * phsize, ehsize + (i + 1) * phsize), ph: phdrs[i]! });
+  const kept: { raw: Uint8Array; ph: ProgramHeader; index: number }[] = [];
+  for (let i = Math.max(nrPtnote, 1); i < phnum; i++) kept.push({ raw: elfcorehdr.subarray(ehsize + i * phsize, ehsize + (i + 1) * phsize), ph: phdrs[i]!, index: i });
   for (let i = 1; i < nrPtnote; i++) {
-    if (phdrs[i]!.p_type !== PT.NOTE) warnings.push(`phdr ${i} (type ${phdrs[i]!.p_type}) sits among the PT_NOTEs and is deleted by the merge`);
+    if (phdrs[i]!.p_type !== PT.NOTE) warnings.push(`${phdrName(i, ptName(phdrs[i]!.p_type))} sits among the PT_NOTEs and is deleted by the merge`);
   }
-  for (const k of kept) if (k.ph.p_type === PT.NOTE) warnings.push("a PT_NOTE after a non-note phdr survives the merge as a stray PT_NOTE");
+  for (const k of kept) if (k.ph.p_type === PT.NOTE) warnings.push(`${phdrName(k.index, "PT_NOTE")} follows a non-note phdr and survives the merge as a stray PT_NOTE`);
   const elfcorebufSz = roundUp(ehsize + newPhnum * phsize, pageSize);
   const header = new Uint8Array(elfcorebufSz);
   header.set(elfcorehdr.subarray(0, ehsize), 0); // the Ehdr as received, only e_phnum rewritten
@@ -166,7 +167,10 @@ export function captureVmcore(elfcorehdr: Uint8Array, oldMemory: OldMemory, opti
     const start = (paddr / page) * page;
     const end = ((paddr + k.ph.p_memsz + page - 1n) / page) * page;
     if (end - start > MAX_SAFE || BigInt(vmcoreOff) + (end - start) > MAX_SAFE) {
-      throw new VmcoreError("E_TOO_LARGE", `PT_LOAD ${j + 1}: range ${hex(start)}..${hex(end)} is too large`, { offset: slot });
+      // Named by its index in the elfcorehdr the caller gave (it becomes phdr j + 1 of /proc/vmcore).
+      throw new VmcoreError("E_TOO_LARGE", `elfcorehdr ${phdrName(k.index, "PT_LOAD")}: page-rounded range ${hex(start)} + ${hex(end - start)} does not fit in 2^53`, {
+        offset: ehsize + k.index * phsize,
+      });
     }
     const size = Number(end - start);
     const newOffset = BigInt(vmcoreOff) + (paddr - start);

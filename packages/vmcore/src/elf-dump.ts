@@ -27,6 +27,7 @@ import { type FlattenedOptions, looksLikeFlattened, openFlattenedSource } from "
 import { type Dump, readVirtualInto } from "./dump.js";
 import { VmcoreError, hex } from "./errors.js";
 import { DEFAULT_LIMITS, type DumpLimits } from "./limits.js";
+import { phdrName } from "./internal/phdr-name.js";
 import type { DumpProblem, LoadSegment } from "./load-segment.js";
 import { buildPhysicalIndex, type PageChunk, type PhysicalIndex, type PhysicalRange } from "./physical.js";
 import { createTranslator, type TranslatorOptions } from "./translate/index.js";
@@ -144,7 +145,7 @@ class ElfDump implements Dump {
         problems.push({
           code: "E_TRUNCATED",
           severity: "error",
-          message: `PT_NOTE ${index}: file range ${hex(ph.p_offset)} + ${hex(ph.p_filesz)} lies outside the file (size ${hex(source.size)})`,
+          message: `${phdrName(index, "PT_NOTE")}: file range ${hex(ph.p_offset)} + ${hex(ph.p_filesz)} lies outside the file (size ${hex(source.size)})`,
           offset: at,
           phdrIndex: index,
         });
@@ -165,7 +166,7 @@ class ElfDump implements Dump {
         problems.push({
           code: "E_TRUNCATED",
           severity: "warning",
-          message: `PT_NOTE ${index}: the note at ${hex(segment.end.offset)} needs ${segment.end.needed} bytes and runs past the segment`,
+          message: `${phdrName(index, "PT_NOTE")}: the note at ${hex(segment.end.offset)} needs ${segment.end.needed} bytes and runs past the segment`,
           offset: segment.end.offset,
           phdrIndex: index,
         });
@@ -173,7 +174,7 @@ class ElfDump implements Dump {
         problems.push({
           code: "E_BAD_NOTE",
           severity: "warning",
-          message: `PT_NOTE ${index}: a note header at ${hex(segment.end.offset)} has n_namesz 0 with other fields set; the walk stops there as the kernel's does`,
+          message: `${phdrName(index, "PT_NOTE")}: a note header at ${hex(segment.end.offset)} has n_namesz 0 with other fields set; the walk stops there as the kernel's does`,
           offset: segment.end.offset,
           phdrIndex: index,
         });

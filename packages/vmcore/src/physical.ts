@@ -5,6 +5,7 @@
 // addresses are below 2^52 on every architecture we know); a segment that does not fit is refused.
 import type { ByteSource } from "./byte-source.js";
 import { VmcoreError, hex, type VmcoreErrorCode } from "./errors.js";
+import { loadName, paddrRange, phdrList, phdrName } from "./internal/phdr-name.js";
 import type { DumpProblem, LoadSegment } from "./load-segment.js";
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -20,6 +21,8 @@ interface Run {
   /** For data runs: file offset of `start`. */
   fileBase: number;
   phdrIndex: number;
+  /** For refused overlap runs: every phdr index whose range the run merges. */
+  overlapping?: number[];
   code: VmcoreErrorCode;
   reason: string;
 }
@@ -210,7 +213,7 @@ export function buildPhysicalIndex(source: ByteSource, segments: LoadSegment[], 
     const refuse = (reason: string): void => {
       seg.readable = false;
       seg.refusal = { code: "E_BAD_SEGMENT", reason };
-      problems.push({ code: "E_BAD_SEGMENT", severity: "error", message: `PT_LOAD ${seg.index}: ${reason}`, phdrIndex: seg.index, address: seg.paddr });
+      problems.push({ code: "E_BAD_SEGMENT", severity: "error", message: `${loadName(seg)}: ${reason}`, phdrIndex: seg.index, address: seg.paddr });
       bad.push(seg);
     };
     if (seg.memsz === 0n) {
@@ -252,14 +255,8 @@ export function buildPhysicalIndex(source: ByteSource, segments: LoadSegment[], 
     if (widest && widest.paddr + widest.memsz >= end) {
       // kdump emits the kernel text twice (its own PT_LOAD and inside RAM): same bytes, one range.
       seg.readable = false;
-      seg.refusal = { code: "E_OVERLAP", reason: `duplicates part of PT_LOAD ${widest.index}`, servedBy: widest.index };
-      problems.push({
-        code: "E_OVERLAP",
-        severity: "info",
-        message: `PT_LOAD ${seg.index} (${hex(seg.paddr)}..${hex(end)}) lies inside PT_LOAD ${widest.index}; reads are served by PT_LOAD ${widest.index}`,
-        phdrIndex: seg.index,
-        address: seg.paddr,
-      });
+      seg.refusal = { code: "E_OVERLAP", reason: `duplicates part of ${phdrName(widest.index, "PT_LOAD")}`, servedBy: widest.index };
+      problems.push({ code: "E_OVERLAP", severity: "info", message: duplicateMessage(seg, widest), phdrIndex: seg.index, address: seg.paddr });
       continue;
     }
     primary.push(seg);
@@ -267,17 +264,18 @@ export function buildPhysicalIndex(source: ByteSource, segments: LoadSegment[], 
   }
 
   // Among the rest, ends increase with starts; any overlap is between neighbours and partial.
-  const conflicted = new Set<LoadSegment>();
+  // Each conflicted segment → the first segment it overlaps (named in its refusal).
+  const conflicted = new Map<LoadSegment, LoadSegment>();
   for (let i = 1; i < primary.length; i++) {
     const a = primary[i - 1]!;
     const b = primary[i]!;
     if (b.paddr < a.paddr + a.memsz) {
-      conflicted.add(a);
-      conflicted.add(b);
+      if (!conflicted.has(a)) conflicted.set(a, b);
+      if (!conflicted.has(b)) conflicted.set(b, a);
       problems.push({
         code: "E_OVERLAP",
         severity: "error",
-        message: `PT_LOAD ${a.index} (${hex(a.paddr)}..${hex(a.paddr + a.memsz)}) and PT_LOAD ${b.index} (${hex(b.paddr)}..${hex(b.paddr + b.memsz)}) overlap; reads in both are refused`,
+        message: `${loadName(a)} and ${loadName(b)} overlap; reads in both are refused`,
         phdrIndex: b.index,
         address: b.paddr,
       });
@@ -288,17 +286,19 @@ export function buildPhysicalIndex(source: ByteSource, segments: LoadSegment[], 
   for (const seg of primary) {
     const start = Number(seg.paddr);
     const end = start + Number(seg.memsz);
-    if (conflicted.has(seg)) {
+    const partner = conflicted.get(seg);
+    if (partner !== undefined) {
       seg.readable = false;
-      seg.refusal = { code: "E_OVERLAP", reason: `PT_LOAD ${seg.index} overlaps another PT_LOAD` };
+      seg.refusal = { code: "E_OVERLAP", reason: `${loadName(seg)} overlaps ${loadName(partner)}` };
       const last = runs[runs.length - 1];
       // Merge the refused ranges of a chain of conflicts into one run.
-      if (last && last.kind === KIND_REFUSED && last.code === "E_OVERLAP" && last.end >= start) {
+      if (last && last.kind === KIND_REFUSED && last.code === "E_OVERLAP" && last.end >= start && last.overlapping) {
         last.end = Math.max(last.end, end);
-        last.reason = `${last.reason.replace(/ overlap.*$/, "")}, PT_LOAD ${seg.index} overlap; reads refused`;
+        last.overlapping.push(seg.index);
+        last.reason = overlapReason(last.overlapping);
         continue;
       }
-      runs.push({ start, end, kind: KIND_REFUSED, dataEnd: start, fileBase: 0, phdrIndex: seg.index, code: "E_OVERLAP", reason: `PT_LOAD ${seg.index} overlap; reads refused` });
+      runs.push({ start, end, kind: KIND_REFUSED, dataEnd: start, fileBase: 0, phdrIndex: seg.index, overlapping: [seg.index], code: "E_OVERLAP", reason: overlapReason([seg.index]) });
       continue;
     }
     runs.push({
@@ -316,7 +316,7 @@ export function buildPhysicalIndex(source: ByteSource, segments: LoadSegment[], 
   // Bad segments refuse reads only where no good segment serves the address.
   if (bad.length > 0) {
     const gaps = subtractRuns(
-      bad.map((s) => ({ start: Number(s.paddr < 0n ? 0n : s.paddr), end: Number(minBig(s.paddr + s.memsz, MAX_SAFE)), index: s.index, reason: s.refusal!.reason })),
+      bad.map((s) => ({ start: Number(s.paddr < 0n ? 0n : s.paddr), end: Number(minBig(s.paddr + s.memsz, MAX_SAFE)), index: s.index, name: loadName(s), reason: s.refusal!.reason })),
       runs,
     );
     runs.push(...gaps);
@@ -325,12 +325,31 @@ export function buildPhysicalIndex(source: ByteSource, segments: LoadSegment[], 
   return new PhysicalIndex(source, runs);
 }
 
+/**
+ * The info line for a segment whose range lies inside another's. When the two map their physical
+ * ranges at different virtual offsets the inner one is kdump's kernel-text PT_LOAD (the kernel
+ * image mapping, reference §1.1) duplicating System RAM: normal, and said so.
+ */
+function duplicateMessage(seg: LoadSegment, container: LoadSegment): string {
+  const kernelText = seg.vaddr !== 0n && container.vaddr !== 0n && seg.vaddr - seg.paddr !== container.vaddr - container.paddr;
+  const served = container.index;
+  if (kernelText) {
+    return `${phdrName(seg.index, "kernel text", paddrRange(seg.paddr, seg.memsz))} duplicates RAM that phdr ${served} covers; reads use phdr ${served} (normal for kdump)`;
+  }
+  return `${loadName(seg)} lies inside ${loadName(container)}; reads use phdr ${served}`;
+}
+
+/** The refusal of a merged run of partially overlapping segments. */
+function overlapReason(indices: number[]): string {
+  return `${phdrList(indices, indices.length > 1 ? "PT_LOADs" : "PT_LOAD")} overlap${indices.length > 1 ? "" : "s another"}; reads refused`;
+}
+
 function minBig(a: bigint, b: bigint): bigint {
   return a < b ? a : b;
 }
 
 /** The parts of `ranges` not covered by `runs` (sorted, non-overlapping), as refused runs. */
-function subtractRuns(ranges: { start: number; end: number; index: number; reason: string }[], runs: Run[]): Run[] {
+function subtractRuns(ranges: { start: number; end: number; index: number; name: string; reason: string }[], runs: Run[]): Run[] {
   ranges.sort((a, b) => a.start - b.start);
   const out: Run[] = [];
   let covered = 0; // everything below this is already a run (existing or new)
@@ -345,7 +364,7 @@ function subtractRuns(ranges: { start: number; end: number; index: number; reaso
         continue;
       }
       const stop = Math.min(range.end, next ? next.start : range.end);
-      out.push({ start: at, end: stop, kind: KIND_REFUSED, dataEnd: at, fileBase: 0, phdrIndex: range.index, code: "E_BAD_SEGMENT", reason: `PT_LOAD ${range.index}: ${range.reason}` });
+      out.push({ start: at, end: stop, kind: KIND_REFUSED, dataEnd: at, fileBase: 0, phdrIndex: range.index, code: "E_BAD_SEGMENT", reason: `${range.name}: ${range.reason}` });
       at = stop;
     }
     covered = Math.max(covered, range.end);

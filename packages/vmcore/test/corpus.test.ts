@@ -1,8 +1,9 @@
 // The real dumps of ../shared/corpus/vmcore: hashes taken by other tools, holes, virtual reads.
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Dump, VmcoreError, openDump, readCString, readU64 } from "@kdumpkit/vmcore";
-import { decompressedCorpusPath, readCorpusJson } from "../../../test-support/corpus.js";
+import { corpusPath, decompressedCorpusPath, readCorpusJson } from "../../../test-support/corpus.js";
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
@@ -133,6 +134,29 @@ describe("dumpP.d31 (kdump /proc/vmcore filtered by makedumpfile -E -d 31)", () 
     expect(dump.loads.filter((l) => !l.readable).map((l) => l.index)).toEqual([1, 2, 3]);
     expect(dump.loads.filter((l) => !l.readable).map((l) => l.refusal?.servedBy)).toEqual([9, 10, 11]);
     expect(dump.problems.filter((p) => p.severity === "error")).toEqual([]);
+  });
+
+  it("names each duplicate by its row in readelf's listing (phdr N, kernel text) and the RAM row that serves it", () => {
+    // Program-header rows of the stored `readelf -l`, in table order: row i is phdr i.
+    const listing = readFileSync(corpusPath("vmcore/dumpP.d31.readelf.txt"), "utf8").split("\n");
+    const rows = listing.slice(listing.findIndex((l) => l.startsWith("Program Headers:")) + 2).map((l) => /^\s+([A-Z]+)\s+\S+\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+\S+\s+(0x[0-9a-f]+)/.exec(l));
+    const phdrs = rows.slice(0, rows.indexOf(null)).map((m) => ({ type: m![1]!, vaddr: BigInt(m![2]!), paddr: BigInt(m![3]!), memsz: BigInt(m![4]!) }));
+    expect(phdrs[0]!.type).toBe("NOTE"); // so phdr N is the N-th PT_LOAD, not the (N+1)-th
+    const re = /^phdr (\d+) \(kernel text, paddr (0x[0-9a-f]+) \+ (0x[0-9a-f]+)\) duplicates RAM that phdr (\d+) covers; reads use phdr (\d+) \(normal for kdump\)$/;
+    const infos = dump.problems.filter((p) => p.code === "E_OVERLAP");
+    expect(infos).toHaveLength(3);
+    for (const p of infos) {
+      const m = re.exec(p.message);
+      expect(m, p.message).not.toBeNull();
+      const [dup, ram] = [phdrs[Number(m![1])]!, phdrs[Number(m![4])]!];
+      expect(Number(m![1])).toBe(p.phdrIndex);
+      expect([dup.type, dup.paddr, dup.memsz]).toEqual(["LOAD", BigInt(m![2]!), BigInt(m![3]!)]);
+      expect(dup.vaddr >= 0xffffffff80000000n).toBe(true); // the kernel image map
+      expect(ram.type).toBe("LOAD");
+      expect(ram.paddr <= dup.paddr && dup.paddr + dup.memsz <= ram.paddr + ram.memsz).toBe(true);
+      expect(ram.vaddr < 0xffffffff80000000n).toBe(true); // the direct map
+      expect(m![5]).toBe(m![4]);
+    }
   });
 
   it("page hashes match the samples file", () => {

@@ -145,5 +145,26 @@ describe("overlapping layouts", () => {
       expect(() => dump.readPhysical(a, 1)).toThrow(expect.objectContaining({ code: "E_OVERLAP", address: a }));
     }
     expect(() => dump.readPhysical(0x5800n, 1)).toThrow(expect.objectContaining({ code: "E_NOT_IN_DUMP" }));
+    // Segments are named by program-header index with their kind, never "PT_LOAD N".
+    expect(dump.problems.map((p) => p.message)).toEqual([
+      "phdr 1 (PT_LOAD, paddr 0x1100 + 0x100) lies inside phdr 0 (PT_LOAD, paddr 0x1000 + 0x1000); reads use phdr 0",
+      "phdr 2 (PT_LOAD, paddr 0x4000 + 0x1000) and phdr 3 (PT_LOAD, paddr 0x4800 + 0x1000) overlap; reads in both are refused",
+    ]);
+    expect(() => dump.readPhysical(0x4900n, 1)).toThrow("E_OVERLAP: physical address 0x4900: phdr 2 and phdr 3 (PT_LOADs) overlap; reads refused");
+  });
+
+  it("E_BAD_SEGMENT messages name the phdr (a PT_NOTE first makes it differ from the PT_LOAD's rank)", () => {
+    const dump = openDump(
+      bufferSource(
+        writeTestCore({
+          phdrs: [
+            { p_type: PT.NOTE, data: new Uint8Array(0) },
+            { p_type: PT.LOAD, p_paddr: 0x1000n, p_offset: 0x100000n, p_filesz: 0x1000n, p_memsz: 0x1000n },
+          ],
+        }),
+      ),
+    );
+    expect(dump.problems).toMatchObject([{ code: "E_BAD_SEGMENT", phdrIndex: 1, message: expect.stringMatching(/^phdr 1 \(PT_LOAD, paddr 0x1000 \+ 0x1000\): file range /) }]);
+    expect(() => dump.readPhysical(0x1000n, 1)).toThrow(/^E_BAD_SEGMENT: physical address 0x1000: phdr 1 \(PT_LOAD, paddr 0x1000 \+ 0x1000\): file range/);
   });
 });

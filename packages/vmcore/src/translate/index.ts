@@ -1,6 +1,8 @@
 // Picks the translator for a dump's architecture and feeds it what VMCOREINFO (or the caller) says.
 import type { Dump } from "../dump.js";
 import { VmcoreError, hex } from "../errors.js";
+import { loadName } from "../internal/phdr-name.js";
+import type { LoadSegment } from "../load-segment.js";
 import type { AddressTranslator } from "./translator.js";
 import { START_KERNEL_MAP, X86_64Translator } from "./x86_64.js";
 
@@ -23,12 +25,13 @@ export interface TranslatorOptions {
  * makedumpfile's get_phys_base_x86_64 does for dumps without NUMBER(phys_base).
  */
 export function physBaseFromLoads(dump: Pick<Dump, "loads">, kernelImageSize: bigint): bigint | undefined {
-  for (const load of dump.loads) {
-    if (load.vaddr >= START_KERNEL_MAP && load.vaddr < START_KERNEL_MAP + kernelImageSize) {
-      return load.paddr - (load.vaddr - START_KERNEL_MAP);
-    }
-  }
-  return undefined;
+  const load = kernelTextLoad(dump, kernelImageSize);
+  return load === undefined ? undefined : load.paddr - (load.vaddr - START_KERNEL_MAP);
+}
+
+/** The first PT_LOAD whose p_vaddr lies in the kernel image map. */
+function kernelTextLoad(dump: Pick<Dump, "loads">, kernelImageSize: bigint): LoadSegment | undefined {
+  return dump.loads.find((load) => load.vaddr >= START_KERNEL_MAP && load.vaddr < START_KERNEL_MAP + kernelImageSize);
 }
 
 /** `page_offset_base` from RAM PT_LOADs (p_vaddr = __va(p_paddr)) when they all agree. */
@@ -82,12 +85,15 @@ export function createTranslator(dump: Dump, options: TranslatorOptions = {}): A
     vmallocStart: info?.numbers.get("VMALLOC_START"),
     fastPaths: options.fastPaths,
   });
+  const text = kernelTextLoad(dump, translator.kernelImageSize);
   const fromLoads = physBaseFromLoads(dump, translator.kernelImageSize);
-  if (fromLoads !== undefined && fromLoads !== physBase) {
+  if (text !== undefined && fromLoads !== undefined && fromLoads !== physBase) {
     dump.problems.push({
       code: "E_NO_TRANSLATION",
       severity: "warning",
-      message: `phys_base ${hex(physBase)} disagrees with the kernel-text PT_LOAD (${hex(fromLoads)})`,
+      message: `phys_base ${hex(physBase)} disagrees with ${loadName(text, "kernel text")}, which implies ${hex(fromLoads)}`,
+      phdrIndex: text.index,
+      address: text.paddr,
     });
   }
   return translator;
