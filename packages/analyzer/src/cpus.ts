@@ -177,11 +177,14 @@ export function cpus(input: AnalyzerInput, options: CpusOptions = {}): CpusRepor
     }
   }
   const unmatched = dumpNotes.filter((n) => !matched.has(n));
-  const readableNotes = [...memoryNotes.values()].filter((m) => m.state !== "unreadable");
-  if ((readableNotes.length === 0 || qemu) && unmatched.length > 0) {
+  // Notes were tied to CPUs by their bytes: a note left over is one no crash_notes buffer holds.
+  const tiedByContent = !qemu && [...memoryNotes.values()].some((m) => m.state !== "unreadable");
+  if (!tiedByContent && unmatched.length > 0) {
     // No crash_notes to compare with: fall back to the order of the notes (one per CPU, ascending).
+    // Only CPUs that ran crash_save_cpu leave a note (the capture kernel drops empty ones,
+    // reference §2.2), so the notes belong to the online CPUs, as crash maps them (§5.2).
     if (memoryNotes.size === 0) notices.push("CPU numbers of the notes are assumed from their order: give --system-map to tie notes to CPUs");
-    const candidates = possible ?? online ?? unmatched.map((_, i) => i);
+    const candidates = online ?? possible ?? unmatched.map((_, i) => i);
     const free = candidates.filter((cpu) => !noteOfCpu.has(cpu));
     for (const note of [...unmatched]) {
       const cpu = free.shift();
@@ -208,11 +211,12 @@ export function cpus(input: AnalyzerInput, options: CpusOptions = {}): CpusRepor
         present: has(present, cpu),
         online: has(online, cpu),
         registers: options.registers === true,
+        crashNotesRead: tiedByContent,
       });
     });
   for (const note of unmatched) {
     rows.push(
-      makeRow({ cpu: null, cpuFrom: "memory", note, memory: undefined, possible: null, present: null, online: null, registers: options.registers === true }),
+      makeRow({ cpu: null, cpuFrom: tiedByContent ? "memory" : "note-order", note, memory: undefined, possible: null, present: null, online: null, registers: options.registers === true, crashNotesRead: tiedByContent }),
     );
   }
 
@@ -341,6 +345,8 @@ function makeRow(a: {
   present: boolean | null;
   online: boolean | null;
   registers: boolean;
+  /** Some CPU's crash_notes buffer was read from memory (notes can be tied to CPUs by content). */
+  crashNotesRead: boolean;
 }): CpuRow {
   const inDump = a.note !== undefined;
   const memState = a.memory?.state;
@@ -365,15 +371,25 @@ function makeRow(a: {
     severity: "info",
   };
   if (a.registers && a.note) row.registers = Object.fromEntries(Object.entries(a.note.registers).map(([k, v]) => [k, hex(v)]));
-  const [code, severity, text] = verdictOf(row, memState);
+  const [code, severity, text] = verdictOf(row, memState, a.crashNotesRead);
   row.verdictCode = code;
   row.severity = severity;
   row.verdict = text;
   return row;
 }
 
-function verdictOf(row: CpuRow, memState: CrashNotesState | undefined): [CpuVerdictCode, CpuRow["severity"], string] {
-  if (row.cpu === null) return ["note-unmatched", "error", "note in the dump that no CPU's crash_notes holds (a CPU not present?)"];
+/**
+ * The verdict says only what was checked: "uninitialized" only when the crash_notes buffer was read
+ * from memory and found zero; a buffer that was not read (no symbols) or could not be read (not in
+ * the dump) is named as such. Offline CPUs and CPUs that never answered the stop NMI leave their
+ * buffer zero, and the capture kernel drops the empty note (reference §1.3, §2.2).
+ */
+function verdictOf(row: CpuRow, memState: CrashNotesState | undefined, crashNotesRead: boolean): [CpuVerdictCode, CpuRow["severity"], string] {
+  if (row.cpu === null) {
+    return crashNotesRead
+      ? ["note-unmatched", "error", "note in the dump that no CPU's crash_notes holds (a CPU not present?)"]
+      : ["note-unmatched", "error", "note in the dump not tied to any CPU: more notes than CPUs in the masks (crash_notes not read)"];
+  }
   if (row.inDump) {
     if (row.possible === false || row.present === false) return ["note-for-absent-cpu", "error", "note in the dump for a CPU not present"];
     if (row.online === false) return ["offline-note-saved", "warning", "note in the dump although the CPU was offline at crash"];
@@ -383,14 +399,22 @@ function verdictOf(row: CpuRow, memState: CrashNotesState | undefined): [CpuVerd
   if (memState === "initialized") {
     return ["stale-elfcorehdr", "error", "note saved in memory but missing from the dump: the elfcorehdr was stale (CPU added after it was prepared)"];
   }
+  if (memState === "malformed") return ["unknown", "warning", "no note in the dump, and its crash_notes buffer holds something that is not a note"];
+  // What the crash_notes buffer showed, for the verdicts below.
+  const buffer = memState === "uninitialized" ? "crash_notes uninitialized in memory" : memState === "unreadable" ? "crash_notes not in the dump" : "crash_notes not read";
   if (row.online === true) {
-    if (memState === "uninitialized") return ["online-no-note", "warning", "online at crash but its note is uninitialized (did not answer the stop IPI/NMI)"];
-    return ["online-missing", "warning", "present in masks but no note in the dump: stale elfcorehdr or unresponsive CPU"];
+    if (memState === "uninitialized") return ["online-no-note", "warning", "online at crash but its crash_notes are uninitialized in memory (it did not save its registers: no answer to the stop NMI/IPI)"];
+    return ["online-missing", "warning", `online at crash but no note in the dump (${buffer}): stale elfcorehdr or unresponsive CPU`];
   }
-  if (row.online === false && row.present === true) return ["offline-expected", "info", "offline at crash, note uninitialized (expected)"];
-  if (row.present === false) return ["not-present-expected", "info", "possible but not present, no note (expected)"];
-  if (memState === "malformed") return ["unknown", "warning", "crash_notes buffer holds something that is not a note"];
-  return ["unknown", "info", "no note in the dump; state unknown"];
+  if (row.online === false && row.present !== false) {
+    if (memState === "uninitialized") return ["offline-expected", "info", "offline at crash, note uninitialized (expected; crash_notes read from memory)"];
+    return ["offline-expected", "info", `offline at crash, no note in the dump (expected; ${buffer})`];
+  }
+  if (row.present === false) {
+    const what = row.possible === true ? "possible but not present" : "not present";
+    return ["not-present-expected", "info", `${what}, no note in the dump (expected; ${buffer})`];
+  }
+  return ["unknown", "info", `no note in the dump; online state unknown (${buffer})`];
 }
 
 function elfcorehdrCpus(input: AnalyzerInput & { kind: "elfcorehdr" }): CpusReport {

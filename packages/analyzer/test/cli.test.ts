@@ -52,7 +52,7 @@ describe("kdumpkit CLI on dumpP.d31", () => {
       [2, true, "initialized", true, true, true],
     ]);
     const text = kdumpkit("cpus", dumpP, "--system-map", systemMap);
-    expect(text.text).toMatch(/offline at crash, note uninitialized \(expected\)/);
+    expect(text.text).toMatch(/offline at crash, note uninitialized \(expected; crash_notes read from memory\)/);
     expect(text.text).toMatch(/crashing CPU: 2/);
   });
 

@@ -75,6 +75,22 @@ describe("dumpP.d31 (kdump /proc/vmcore filtered by makedumpfile -d 31)", () => 
     expect(r.symbols.find((s) => s.name === "crash_notes")!.address).toBe(`0x${kallsyms.crash_notes}`);
   });
 
+  it("cpus with a System.map lacking crash_notes: notes go to the online CPUs, and no verdict claims a buffer it did not read", () => {
+    const withoutCrashNotes = systemMap.split("\n").filter((l) => !/ crash_notes$/.test(l)).join("\n");
+    const r = cpus(dumpP, { systemMap: withoutCrashNotes });
+    expect(r.symbols.some((s) => s.name === "crash_notes")).toBe(false);
+    // Truth: CPUs 0 and 2 online, CPU 1 offline; the panicking task (pid 275) ran on CPU 2.
+    expect(r.cpus.map((c) => [c.cpu, c.cpuFrom, c.inDump, c.note, c.crashNotes, c.verdictCode])).toEqual([
+      [0, "note-order", true, "initialized", null, "saved"],
+      [1, "masks", false, "missing", null, "offline-expected"],
+      [2, "note-order", true, "initialized", null, "saved"],
+    ]);
+    expect(r.cpus.find((c) => c.cpu === truthP.guest_serial.panic_cpu)!.pid).toBe(truthP.guest_serial.panic_pid);
+    expect(r.cpus[1]!.verdict).not.toMatch(/uninitialized/);
+    expect(r.cpus[1]!.verdict).toMatch(/crash_notes not read/);
+    expect(r.findings.error + r.findings.warning).toBe(0);
+  });
+
   it("memory matches the crashed kernel's /proc/iomem: only the first MiB and the crashkernel are left out", () => {
     const iomem = parseIomem(truthP.guest_serial.precrash.iomem.join("\n"));
     const m = memory(dumpP, { iomem });

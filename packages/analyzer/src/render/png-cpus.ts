@@ -5,7 +5,7 @@ import { FONT, loadCanvas, writePng } from "./png-common.js";
 export const CPU_VERDICT_COLOURS: Record<CpuVerdictCode, { colour: string; label: string }> = {
   saved: { colour: "#2e9d4a", label: "online, note saved" },
   "saved-no-masks": { colour: "#8fd19e", label: "note saved (masks unknown)" },
-  "offline-expected": { colour: "#a0a0a0", label: "offline, note uninitialized (expected)" },
+  "offline-expected": { colour: "#a0a0a0", label: "offline, no note (expected)" },
   "not-present-expected": { colour: "#d0d0d0", label: "not present (expected)" },
   "stale-elfcorehdr": { colour: "#d64541", label: "note missing from dump: stale elfcorehdr" },
   "note-for-absent-cpu": { colour: "#8e1e1b", label: "note for a CPU not present" },
