@@ -92,6 +92,10 @@ describe("kdumpkit CLI on dumpP.d31", () => {
     expect(r.status).toBe(2);
     expect(r.stdout.length).toBe(0);
     expect(r.stderr).toMatch(/E_NOT_IN_DUMP/);
+    // The message names the address already: no "(address …)" suffix repeats it.
+    const outside = kdumpkit("read", dumpP, "--phys", "0x1000", "--length", "64");
+    expect(outside.stderr.trim().split("\n")).toHaveLength(1);
+    expect(outside.stderr).not.toMatch(/\(address 0x/);
     const virt = kdumpkit("read", dumpP, "--virt", "0xffffffffb101f700", "--length", "5", "--json");
     expect(Buffer.from(JSON.parse(virt.text).data, "hex").toString()).toBe("Linux");
   });

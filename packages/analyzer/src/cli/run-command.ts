@@ -11,9 +11,14 @@ export async function runCommand(spec: CommandSpec, args: CommandArgs): Promise<
     return await spec.run(args);
   } catch (error) {
     if (error instanceof KdumpkitError) {
-      const where = error.address !== undefined ? ` (address 0x${error.address.toString(16)})` : error.offset !== undefined ? ` (offset ${error.offset})` : "";
       const message = error.message.startsWith(`${error.code}`) ? error.message : `${error.code}: ${error.message}`;
-      process.stderr.write(`kdumpkit ${spec.name}: ${message}${where}\n`);
+      // Most messages already name the address or offset: add it only when they do not.
+      const hexOf = (v: number | bigint) => `0x${v.toString(16)}`;
+      const mentions = (text: string) => new RegExp(`(^|[^0-9a-fx])${text}(?![0-9a-fx])`, "i").test(message);
+      let suffix = "";
+      if (error.address !== undefined && !mentions(hexOf(error.address))) suffix = ` (address ${hexOf(error.address)})`;
+      else if (error.address === undefined && error.offset !== undefined && !mentions(`offset ${error.offset}`) && !mentions(hexOf(error.offset))) suffix = ` (offset ${error.offset})`;
+      process.stderr.write(`kdumpkit ${spec.name}: ${message}${suffix}\n`);
       return EXIT.BAD_INPUT;
     }
     const code = (error as NodeJS.ErrnoException).code;
