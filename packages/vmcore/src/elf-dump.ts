@@ -24,12 +24,13 @@ import { type ByteSource, openFileSource } from "./byte-source.js";
 import { type KdumpCompressedOptions, openKdumpCompressed } from "./diskdump/open.js";
 import { looksLikeKdumpCompressed } from "./diskdump/header.js";
 import { type FlattenedOptions, looksLikeFlattened, openFlattenedSource } from "./flattened.js";
-import { type Dump, readVirtualInto } from "./dump.js";
+import type { Dump } from "./dump.js";
+import { DumpBase } from "./dump-base.js";
 import { VmcoreError, hex } from "./errors.js";
 import { DEFAULT_LIMITS, type DumpLimits } from "./limits.js";
 import { phdrName } from "./internal/phdr-name.js";
 import type { DumpProblem, LoadSegment } from "./load-segment.js";
-import { buildPhysicalIndex, type PageChunk, type PhysicalIndex, type PhysicalRange } from "./physical.js";
+import { buildPhysicalIndex, type PhysicalIndex } from "./physical.js";
 import { createTranslator, type TranslatorOptions } from "./translate/index.js";
 import type { AddressTranslator } from "./translate/translator.js";
 
@@ -54,7 +55,7 @@ function limitError(name: keyof DumpLimits, value: number, limit: number, offset
   return new VmcoreError("E_LIMIT", `limit ${name} (${limit}) exceeded: the dump declares ${value}`, { offset });
 }
 
-class ElfDump implements Dump {
+class ElfDump extends DumpBase implements Dump {
   readonly format = "elf";
   readonly source: ByteSource;
   readonly header: ElfHeader;
@@ -68,11 +69,11 @@ class ElfDump implements Dump {
   readonly littleEndian: boolean;
   readonly pageSize: number;
   readonly problems: DumpProblem[];
-  private readonly physical: PhysicalIndex;
+  protected readonly physical: PhysicalIndex;
   private readonly options: OpenDumpOptions;
-  private translatorInstance: AddressTranslator | undefined;
 
   constructor(source: ByteSource, options: OpenDumpOptions) {
+    super();
     this.source = source;
     this.options = options;
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -218,44 +219,8 @@ class ElfDump implements Dump {
     return Number(value);
   }
 
-  readPhysical(address: bigint, length: number): Uint8Array {
-    return this.physical.read(address, length);
-  }
-
-  readPhysicalInto(target: Uint8Array, address: bigint): void {
-    this.physical.readInto(target, address);
-  }
-
-  translator(): AddressTranslator {
-    this.translatorInstance ??= createTranslator(this, this.options);
-    return this.translatorInstance;
-  }
-
-  readVirtual(address: bigint, length: number): Uint8Array {
-    if (!Number.isSafeInteger(length) || length < 0) throw new VmcoreError("E_INVALID_ARGUMENT", `bad read length ${length}`, { address });
-    const out = new Uint8Array(length);
-    readVirtualInto(this.physical, this.translator(), out, address);
-    return out;
-  }
-
-  translate(virtualAddress: bigint): bigint {
-    return this.translator().translate(virtualAddress);
-  }
-
-  isPhysicalCovered(address: bigint, length: number): boolean {
-    return this.physical.isCovered(address, length);
-  }
-
-  readableRanges(): PhysicalRange[] {
-    return this.physical.readableRanges();
-  }
-
-  pages(): Generator<PageChunk> {
-    return this.physical.pages(this.pageSize);
-  }
-
-  close(): void {
-    this.source.close();
+  protected makeTranslator(): AddressTranslator {
+    return createTranslator(this, this.options);
   }
 }
 

@@ -7,6 +7,7 @@ import type { ByteSource } from "./byte-source.js";
 import { VmcoreError, hex, type VmcoreErrorCode } from "./errors.js";
 import { loadName, paddrRange, phdrList, phdrName } from "./internal/phdr-name.js";
 import type { DumpProblem, LoadSegment } from "./load-segment.js";
+import { PhysicalMemoryBase } from "./physical-memory.js";
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const KIND_DATA = 0;
@@ -44,12 +45,14 @@ export interface PageChunk {
  * Reads touching any byte no readable segment covers fail with `E_NOT_IN_DUMP` naming the first such
  * address; `p_filesz < p_memsz` tails read as zeros.
  */
-export class PhysicalIndex {
+export class PhysicalIndex extends PhysicalMemoryBase {
   private readonly starts: Float64Array;
   private readonly runs: Run[];
   private readonly source: ByteSource;
+  protected readonly defaultPageSize = 4096;
 
   constructor(source: ByteSource, runs: Run[]) {
+    super();
     this.source = source;
     this.runs = runs;
     this.starts = Float64Array.from(runs, (r) => r.start);
@@ -155,16 +158,6 @@ export class PhysicalIndex {
     }
   }
 
-  /** Reads `length` bytes of physical memory at `address` (errors as `readInto`). */
-  read(address: bigint, length: number): Uint8Array {
-    if (!Number.isSafeInteger(length) || length < 0) {
-      throw new VmcoreError("E_INVALID_ARGUMENT", `bad read length ${length} at physical ${hex(address)}`, { address });
-    }
-    const out = new Uint8Array(length);
-    this.readInto(out, address);
-    return out;
-  }
-
   /** The readable physical ranges, merged and sorted. */
   readableRanges(): PhysicalRange[] {
     const out: PhysicalRange[] = [];
@@ -179,22 +172,6 @@ export class PhysicalIndex {
     }
     if (cur) out.push({ start: BigInt(cur.start), end: BigInt(cur.end) });
     return out;
-  }
-
-  /**
-   * Iterates over the readable memory page by page: each chunk lies in one page frame; chunks are
-   * whole pages except where a readable range starts or ends inside a page.
-   */
-  *pages(pageSize = 4096): Generator<PageChunk> {
-    for (const range of this.readableRanges()) {
-      let at = Number(range.start);
-      const end = Number(range.end);
-      while (at < end) {
-        const next = Math.min(end, (Math.floor(at / pageSize) + 1) * pageSize);
-        yield { address: BigInt(at), length: next - at };
-        at = next;
-      }
-    }
   }
 }
 

@@ -6,11 +6,11 @@
 import { ET, EM, parseNotes, parseVmcoreinfo, type ElfHeader, type ElfNote, type NoteSegment, type ProgramHeader, type Vmcoreinfo } from "@kdumpkit/elf";
 import type { DumpArch } from "../arch.js";
 import type { ByteSource } from "../byte-source.js";
-import { type Dump, readVirtualInto } from "../dump.js";
+import type { Dump } from "../dump.js";
+import { DumpBase } from "../dump-base.js";
 import { VmcoreError, hex } from "../errors.js";
 import { DEFAULT_LIMITS, type DumpLimits } from "../limits.js";
 import type { DumpProblem, LoadSegment } from "../load-segment.js";
-import type { PageChunk, PhysicalRange } from "../physical.js";
 import { createTranslator, type TranslatorOptions } from "../translate/index.js";
 import type { AddressTranslator } from "../translate/translator.js";
 import { PageBitmap } from "./bitmap.js";
@@ -79,7 +79,7 @@ function compressionOfStatus(status: number): PageCompression | "none" {
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-class KdumpDump implements KdumpCompressedDump {
+class KdumpDump extends DumpBase implements KdumpCompressedDump {
   readonly format = "kdump-compressed";
   readonly source: ByteSource;
   readonly header: ElfHeader;
@@ -94,11 +94,11 @@ class KdumpDump implements KdumpCompressedDump {
   readonly pageSize: number;
   readonly problems: DumpProblem[] = [];
   readonly kdump: KdumpCompressedInfo;
-  private readonly physical: KdumpPhysicalMemory;
+  protected readonly physical: KdumpPhysicalMemory;
   private readonly options: KdumpCompressedOptions;
-  private translatorInstance: AddressTranslator | undefined;
 
   constructor(source: ByteSource, options: KdumpCompressedOptions) {
+    super();
     this.source = source;
     this.options = options;
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -264,49 +264,11 @@ class KdumpDump implements KdumpCompressedDump {
     }
   }
 
-  readPhysical(address: bigint, length: number): Uint8Array {
-    return this.physical.read(address, length);
-  }
-
-  readPhysicalInto(target: Uint8Array, address: bigint): void {
-    this.physical.readInto(target, address);
-  }
-
-  translator(): AddressTranslator {
-    if (this.translatorInstance === undefined) {
-      // makedumpfile stores phys_base in the sub header; VMCOREINFO's NUMBER(phys_base) wins when present.
-      const fromSub = this.vmcoreinfo?.numbers.get("phys_base") === undefined ? this.kdump.subHeader.phys_base : undefined;
-      const physBase = this.options.physBase ?? fromSub;
-      this.translatorInstance = createTranslator(this, physBase === undefined ? this.options : { ...this.options, physBase });
-    }
-    return this.translatorInstance;
-  }
-
-  readVirtual(address: bigint, length: number): Uint8Array {
-    if (!Number.isSafeInteger(length) || length < 0) throw new VmcoreError("E_INVALID_ARGUMENT", `bad read length ${length}`, { address });
-    const out = new Uint8Array(length);
-    readVirtualInto(this.physical, this.translator(), out, address);
-    return out;
-  }
-
-  translate(virtualAddress: bigint): bigint {
-    return this.translator().translate(virtualAddress);
-  }
-
-  isPhysicalCovered(address: bigint, length: number): boolean {
-    return this.physical.isCovered(address, length);
-  }
-
-  readableRanges(): PhysicalRange[] {
-    return this.physical.readableRanges();
-  }
-
-  pages(): Generator<PageChunk> {
-    return this.physical.pages(this.pageSize);
-  }
-
-  close(): void {
-    this.source.close();
+  protected makeTranslator(): AddressTranslator {
+    // makedumpfile stores phys_base in the sub header; VMCOREINFO's NUMBER(phys_base) wins when present.
+    const fromSub = this.vmcoreinfo?.numbers.get("phys_base") === undefined ? this.kdump.subHeader.phys_base : undefined;
+    const physBase = this.options.physBase ?? fromSub;
+    return createTranslator(this, physBase === undefined ? this.options : { ...this.options, physBase });
   }
 }
 

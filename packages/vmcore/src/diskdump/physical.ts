@@ -4,9 +4,9 @@
 // bits: makedumpfile keeps them dumped and points them at one shared all-zero page (pd_zero), so
 // they read as zeros exactly because the format says so.
 import type { ByteSource } from "../byte-source.js";
-import type { PhysicalMemory } from "../dump.js";
 import { VmcoreError, hex } from "../errors.js";
-import type { PageChunk, PhysicalRange } from "../physical.js";
+import type { PhysicalRange } from "../physical.js";
+import { PhysicalMemoryBase } from "../physical-memory.js";
 import type { PageBitmap } from "./bitmap.js";
 import { compressionOfFlags, decompressPage, type PageCompression, type PageDecompressor } from "./decompress.js";
 import type { PageDescTable } from "./page-descriptor.js";
@@ -30,14 +30,17 @@ export interface KdumpPageLayout {
 }
 
 /** Physical memory of a kdump-compressed dump (kdump-formats §4.3). */
-export class KdumpPhysicalMemory implements PhysicalMemory {
+export class KdumpPhysicalMemory extends PhysicalMemoryBase {
   private readonly layout: KdumpPageLayout;
   private cachedPfn = -1;
   private readonly cachedPage: Uint8Array;
+  protected readonly defaultPageSize: number;
 
   constructor(layout: KdumpPageLayout) {
+    super();
     this.layout = layout;
     this.cachedPage = new Uint8Array(layout.blockSize);
+    this.defaultPageSize = layout.blockSize;
   }
 
   private isDumped(pfn: number): boolean {
@@ -141,16 +144,6 @@ export class KdumpPhysicalMemory implements PhysicalMemory {
     }
   }
 
-  /** Reads `length` bytes at physical `address` (errors as `readInto`). */
-  read(address: bigint, length: number): Uint8Array {
-    if (!Number.isSafeInteger(length) || length < 0) {
-      throw new VmcoreError("E_INVALID_ARGUMENT", `bad read length ${length} at physical ${hex(address)}`, { address });
-    }
-    const out = new Uint8Array(length);
-    this.readInto(out, address);
-    return out;
-  }
-
   /**
    * True when every page of the range is dumped per the 2nd bitmap (a page lost in an incomplete
    * dump, or with a corrupt descriptor, still fails when read).
@@ -179,18 +172,5 @@ export class KdumpPhysicalMemory implements PhysicalMemory {
       out.push({ start: BigInt(start) * bs, end: BigInt(end) * bs });
     }
     return out;
-  }
-
-  /** Iterates the dumped pages. */
-  *pages(pageSize = this.layout.blockSize): Generator<PageChunk> {
-    for (const range of this.readableRanges()) {
-      let at = Number(range.start);
-      const end = Number(range.end);
-      while (at < end) {
-        const next = Math.min(end, (Math.floor(at / pageSize) + 1) * pageSize);
-        yield { address: BigInt(at), length: next - at };
-        at = next;
-      }
-    }
   }
 }
