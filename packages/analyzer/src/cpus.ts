@@ -42,7 +42,10 @@ export interface CpuRow {
   crashNotes: { address: Hex; physicalAddress: Hex | null; state: CrashNotesState } | null;
   /** Index of its NT_PRSTATUS note among the dump's NT_PRSTATUS notes. */
   noteIndex: number | null;
+  /** The task that ran on the CPU (`pr_pid` of a kernel crash note); null in a QEMU dump, whose `pr_pid` is not a task (see `prPid`). */
   pid: number | null;
+  /** `pr_pid` of its NT_PRSTATUS note as stored; what it means is the report's `prPidMeaning`. */
+  prPid: number | null;
   pc: Hex | null;
   sp: Hex | null;
   /** Named registers (only with the `registers` option). */
@@ -65,6 +68,11 @@ export interface CpusReport {
   /** The cpu masks in /sys list form (`0-2`), null when not readable. */
   masks: { possible: string | null; present: string | null; online: string | null };
   nrCpuIds: number | null;
+  /**
+   * What `pr_pid` holds: `task-pid` (the kernel's crash_save_cpu stores `current->pid`) or
+   * `qemu-cpu-index-plus-1` (QEMU's dump-guest-memory stores the vCPU index + 1: no task).
+   */
+  prPidMeaning: "task-pid" | "qemu-cpu-index-plus-1";
   /** makedumpfile's nr_cpus (count of saved NT_PRSTATUS notes). */
   nrCpus: number;
   /** Kernel symbols used, with where each came from. */
@@ -212,11 +220,12 @@ export function cpus(input: AnalyzerInput, options: CpusOptions = {}): CpusRepor
         online: has(online, cpu),
         registers: options.registers === true,
         crashNotesRead: tiedByContent,
+        qemu,
       });
     });
   for (const note of unmatched) {
     rows.push(
-      makeRow({ cpu: null, cpuFrom: tiedByContent ? "memory" : "note-order", note, memory: undefined, possible: null, present: null, online: null, registers: options.registers === true, crashNotesRead: tiedByContent }),
+      makeRow({ cpu: null, cpuFrom: tiedByContent ? "memory" : "note-order", note, memory: undefined, possible: null, present: null, online: null, registers: options.registers === true, crashNotesRead: tiedByContent, qemu }),
     );
   }
 
@@ -249,6 +258,7 @@ export function cpus(input: AnalyzerInput, options: CpusOptions = {}): CpusRepor
       online: online ? formatCpuList(online) : null,
     },
     nrCpuIds,
+    prPidMeaning: qemu ? "qemu-cpu-index-plus-1" : "task-pid",
     nrCpus: dumpNotes.length,
     symbols: CPU_SYMBOLS.flatMap((name) => {
       const s = symbols.get(name);
@@ -347,6 +357,8 @@ function makeRow(a: {
   registers: boolean;
   /** Some CPU's crash_notes buffer was read from memory (notes can be tied to CPUs by content). */
   crashNotesRead: boolean;
+  /** The notes are QEMU's: pr_pid is the vCPU index + 1, not a task. */
+  qemu: boolean;
 }): CpuRow {
   const inDump = a.note !== undefined;
   const memState = a.memory?.state;
@@ -362,7 +374,8 @@ function makeRow(a: {
       ? { address: hex(a.memory.address), physicalAddress: a.memory.physicalAddress === null ? null : hex(a.memory.physicalAddress), state: a.memory.state }
       : null,
     noteIndex: a.note?.index ?? null,
-    pid: a.note?.pid ?? null,
+    pid: a.qemu ? null : (a.note?.pid ?? null),
+    prPid: a.note?.pid ?? null,
     pc: a.note?.pc != null ? hex(a.note.pc) : null,
     sp: a.note?.sp != null ? hex(a.note.sp) : null,
     crashing: false,
@@ -432,6 +445,7 @@ function elfcorehdrCpus(input: AnalyzerInput & { kind: "elfcorehdr" }): CpusRepo
       crashNotes: { address: s.address, physicalAddress: s.address, state: "unreadable" },
       noteIndex: null,
       pid: null,
+      prPid: null,
       pc: null,
       sp: null,
       crashing: false,
@@ -448,6 +462,7 @@ function elfcorehdrCpus(input: AnalyzerInput & { kind: "elfcorehdr" }): CpusRepo
     crashingCpuSource: null,
     masks: { possible: null, present: null, online: null },
     nrCpuIds: null,
+    prPidMeaning: "task-pid",
     nrCpus: 0,
     symbols: [],
     kaslrOffset: hex(0),

@@ -2,6 +2,8 @@
 // (readelf output, drgn/serial-log facts in *.truth.json, dumpP.cpumasks.txt, dumpP.SUMMARY.md).
 import { cpus, memory, notes, openInput, parseCpuList, parseIomem, summary, vmcoreinfo, type AnalyzerInput } from "@kdumpkit/analyzer";
 import { readFileSync } from "node:fs";
+import { renderCpus } from "../src/cli/text/cpus-text.js";
+import { renderNotes } from "../src/cli/text/notes-text.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { corpusPath, decompressedCorpusPath, readCorpusJson, readCorpusText } from "../../../test-support/corpus.js";
 
@@ -59,6 +61,8 @@ describe("dumpP.d31 (kdump /proc/vmcore filtered by makedumpfile -d 31)", () => 
     expect(r.crashingCpu).toBe(truthP.drgn_debuginfo.panic_cpu);
     expect(r.crashingCpu).toBe(truthP.guest_serial.panic_cpu);
     expect(r.cpus.find((c) => c.crashing)!.pid).toBe(truthP.guest_serial.panic_pid);
+    expect(r.prPidMeaning).toBe("task-pid");
+    expect(renderCpus(r, false).split("\n")[1]).toMatch(/ pid /);
     expect(r.cpus.map((c) => [c.cpu, c.inDump, c.note, c.verdictCode])).toEqual([
       [0, true, "initialized", "saved"],
       [1, false, "uninitialized", "offline-expected"],
@@ -120,9 +124,17 @@ describe("dumpA (QEMU dump-guest-memory, 4 CPUs, 5-level paging)", () => {
     expect(s.noteCounts).toMatchObject({ NT_PRSTATUS: 4, VMCOREINFO: 1 });
   });
 
-  it("cpus without System.map: four saved notes, QEMU's pr_pid = index + 1", () => {
+  it("cpus without System.map: four saved notes, QEMU's pr_pid = index + 1, not reported as a pid", () => {
     const r = cpus(dumpA);
-    expect(r.cpus.map((c) => [c.cpu, c.pid, c.verdictCode])).toEqual([0, 1, 2, 3].map((i) => [i, i + 1, "saved-no-masks"]));
+    expect(r.prPidMeaning).toBe("qemu-cpu-index-plus-1");
+    expect(r.cpus.map((c) => c.prPid)).toEqual(truthA.nt_prstatus.map((p: { pr_pid: number }) => p.pr_pid));
+    expect(r.cpus.map((c) => [c.cpu, c.pid, c.prPid, c.verdictCode])).toEqual([0, 1, 2, 3].map((i) => [i, null, i + 1, "saved-no-masks"]));
+    // The text table shows the value under a header that says what it is.
+    const header = renderCpus(r, false).split("\n")[1]!;
+    expect(header).toMatch(/pr_pid \(cpu\+1\)/);
+    expect(header).not.toMatch(/\bpid\s{2}/);
+    const prstatusLines = renderNotes(notes(dumpA)).split("\n").filter((l) => / CORE /.test(l));
+    expect(prstatusLines.map((l) => /pr_pid \(cpu\+1\) (\d+) pc/.exec(l)?.[1])).toEqual(["1", "2", "3", "4"]);
     expect(r.cpus.map((c) => c.pc)).toEqual(truthA.nt_prstatus.map((p: { regs: { rip: string } }) => p.regs.rip));
   });
 
@@ -134,7 +146,7 @@ describe("dumpA (QEMU dump-guest-memory, 4 CPUs, 5-level paging)", () => {
     // which are all zero in a kernel that never crashed.
     expect(r.crashingCpu).toBeNull();
     expect(r.cpus.map((c) => [c.cpu, c.cpuFrom, c.pid, c.verdictCode, c.crashNotes?.state])).toEqual(
-      [0, 1, 2, 3].map((i) => [i, "qemu-pid", i + 1, "saved", "uninitialized"]),
+      [0, 1, 2, 3].map((i) => [i, "qemu-pid", null, "saved", "uninitialized"]),
     );
     expect(r.findings.error + r.findings.warning).toBe(0);
   });

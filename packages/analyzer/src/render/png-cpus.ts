@@ -55,6 +55,7 @@ export async function drawCpusPng(report: CpusReport): Promise<{ png: Uint8Array
     ctx.font = `12px ${FONT}`;
     ctx.fillText(c.crashing ? "crashed here" : c.inDump ? `note #${c.noteIndex}` : "no note", x + 10, y + 52);
     if (c.pid !== null) ctx.fillText(`pid ${c.pid}`, x + 10, y + 68);
+    else if (c.prPid !== null) ctx.fillText(`pr_pid ${c.prPid} (cpu+1)`, x + 10, y + 68);
   });
   let ly = MARGIN + 40 + gridRows * (CELL_H + GAP) + 10;
   ctx.font = `13px ${FONT}`;

@@ -19,11 +19,13 @@ export function renderCpus(r: CpusReport, registers: boolean): string {
     yn(c.online),
     c.inDump ? "yes" : "no",
     c.crashNotes ? c.crashNotes.state : "-",
-    c.pid === null ? "-" : `${c.pid}`,
+    c.prPid === null ? "-" : `${c.prPid}`,
     c.pc ?? "-",
     severityColour(s, c.severity)(c.verdict),
   ]);
-  out.push(table(["cpu", "possible", "present", "online", "in dump", "crash_notes", "pid", "pc", "verdict"], rows, [6]));
+  // pr_pid is the task's pid in a kernel crash note, but QEMU stores the vCPU index + 1 there.
+  const pidHeader = r.prPidMeaning === "qemu-cpu-index-plus-1" ? "pr_pid (cpu+1)" : "pid";
+  out.push(table(["cpu", "possible", "present", "online", "in dump", "crash_notes", pidHeader, "pc", "verdict"], rows, [6]));
   if (r.crashingCpu !== null) out.push(s.dim("* the crashing CPU"));
   if (r.cpus.some((c) => c.cpuFrom === "note-order")) out.push(s.dim("? CPU number assumed from the order of the notes"));
   if (registers) {
