@@ -10,7 +10,6 @@ import snappy from "snappyjs";
 import {
   type Dump,
   type KdumpCompressedDump,
-  VmcoreError,
   bufferSource,
   openDump,
   openFileSource,
@@ -22,6 +21,7 @@ import { readCorpusJson } from "../../../test-support/corpus.js";
 import { commandPeer, describeWithPeers, peers } from "../../../test-support/peers.js";
 import { recompressKdump, zstdCommandEncoder } from "./support/kdump-recompress.js";
 import { type Variant, dumpPInput, makedumpfileOutput, rearranged } from "./support/makedumpfile-outputs.js";
+import { codeOf } from "./support/error-code.js";
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 const samples = readCorpusJson<{ samples: { paddr: string; length: number; sha256: string }[]; holes: string[] }>("vmcore/dumpP.d31.samples.json");
@@ -31,16 +31,6 @@ function readUtsRelease(dump: Dump): string {
   const info = dump.vmcoreinfo!;
   const base = info.symbols.get("init_uts_ns")! + (info.offsets.get("uts_namespace.name") ?? 0n);
   return readCString(dump, base + 2n * 65n, 65, "virtual");
-}
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof VmcoreError) return error.code;
-    throw error;
-  }
-  return undefined;
 }
 
 const zstdPeer = commandPeer("zstd", "zstd");
@@ -143,7 +133,7 @@ describeWithPeers("kdump-compressed and flattened files written by makedumpfile"
         const address = BigInt(s.paddr);
         if (!dump.isPhysicalCovered(address, s.length)) {
           // Pages makedumpfile dropped now (-d 31 drops zero pages the ELF still had) must say so.
-          expect(code(() => dump.readPhysical(address, s.length))).toBe("E_NOT_IN_DUMP");
+          expect(codeOf(() => dump.readPhysical(address, s.length))).toBe("E_NOT_IN_DUMP");
           continue;
         }
         expect(sha256(dump.readPhysical(address, s.length))).toBe(s.sha256);

@@ -7,16 +7,7 @@ import { type Dump, VmcoreError, bufferSource, openDump, openKdumpCompressed, re
 import { describeWithPeers, peers } from "../../../test-support/peers.js";
 import { type KdumpLayout, kdumpLayout } from "./support/kdump-recompress.js";
 import { makedumpfileOutput } from "./support/makedumpfile-outputs.js";
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof VmcoreError) return error.code;
-    throw error;
-  }
-  return "no error";
-}
+import { codeOf } from "./support/error-code.js";
 
 describeWithPeers("malformed kdump-compressed files", [peers.makedumpfile], () => {
   let zlib: Uint8Array;

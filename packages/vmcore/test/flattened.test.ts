@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { VmcoreError, bufferSource, looksLikeFlattened, openDump, openFlattenedSource } from "@kdumpkit/vmcore";
 import { describeWithPeers, peers } from "../../../test-support/peers.js";
 import { makedumpfileOutput } from "./support/makedumpfile-outputs.js";
+import { codeOf } from "./support/error-code.js";
 
 /** A flattened file from records; `end: false` leaves out the -1/-1 end record. */
 function flat(records: [number | bigint, Uint8Array | number | bigint][], options: { end?: boolean; type?: bigint } = {}): Uint8Array {
@@ -39,15 +40,6 @@ function flat(records: [number | bigint, Uint8Array | number | bigint][], option
   return out;
 }
 const text = (s: string) => new TextEncoder().encode(s);
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof VmcoreError) return error.code;
-    throw error;
-  }
-  return "no error";
-};
 
 describe("flattened format", () => {
   it("replays records: later records win where they overlap; bytes no record wrote read as zeros", () => {

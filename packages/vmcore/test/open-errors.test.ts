@@ -2,20 +2,11 @@
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import { EM, PT } from "@kdumpkit/elf";
-import { DEFAULT_LIMITS, KdumpkitError, VmcoreError, bufferSource, captureVmcore, openDump, openFileSource, readU64 } from "@kdumpkit/vmcore";
+import { DEFAULT_LIMITS, KdumpkitError, bufferSource, captureVmcore, openDump, openFileSource, readU64 } from "@kdumpkit/vmcore";
 import { testNote, writeTestCore } from "./support/elf-writer.js";
+import { codeOf } from "./support/error-code.js";
 
 fc.configureGlobal({ seed: 0x4b44554e, numRuns: 200 });
-
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(VmcoreError);
-    return (error as VmcoreError).code;
-  }
-  return "no error";
-}
 
 const info = new TextEncoder().encode("OSRELEASE=6.12.0\nPAGESIZE=4096\nSYMBOL(init_top_pgt)=ffffffff82000000\nNUMBER(phys_base)=0\n");
 const sample = () =>
@@ -48,19 +39,19 @@ describe("open", () => {
   });
 
   it("E_NOT_A_DUMP: not ELF, bad class, not ET_CORE, e_phentsize too small", () => {
-    expect(code(() => openDump(bufferSource(new TextEncoder().encode("hello, this is not a dump at all"))))).toBe("E_NOT_A_DUMP");
+    expect(codeOf(() => openDump(bufferSource(new TextEncoder().encode("hello, this is not a dump at all"))))).toBe("E_NOT_A_DUMP");
     const badClass = sample();
     badClass[4] = 3;
-    expect(code(() => openDump(bufferSource(badClass)))).toBe("E_NOT_A_DUMP");
-    expect(code(() => openDump(bufferSource(writeTestCore({ e_type: 2, phdrs: [] }))))).toBe("E_NOT_A_DUMP");
+    expect(codeOf(() => openDump(bufferSource(badClass)))).toBe("E_NOT_A_DUMP");
+    expect(codeOf(() => openDump(bufferSource(writeTestCore({ e_type: 2, phdrs: [] }))))).toBe("E_NOT_A_DUMP");
     const smallEntry = sample();
     new DataView(smallEntry.buffer).setUint16(54, 40, true);
-    expect(code(() => openDump(bufferSource(smallEntry)))).toBe("E_NOT_A_DUMP");
-    expect(code(() => openDump(bufferSource(new Uint8Array(4))))).toBe("E_NOT_A_DUMP");
+    expect(codeOf(() => openDump(bufferSource(smallEntry)))).toBe("E_NOT_A_DUMP");
+    expect(codeOf(() => openDump(bufferSource(new Uint8Array(4))))).toBe("E_NOT_A_DUMP");
   });
 
   it("E_TRUNCATED: the program header table passes the end of the file", () => {
-    expect(code(() => openDump(bufferSource(sample().subarray(0, 64 + 56 + 10))))).toBe("E_TRUNCATED");
+    expect(codeOf(() => openDump(bufferSource(sample().subarray(0, 64 + 56 + 10))))).toBe("E_TRUNCATED");
   });
 
   it("E_BAD_SEGMENT: a PT_LOAD outside the file is reported at open and its reads refused", () => {
@@ -68,8 +59,8 @@ describe("open", () => {
     const dump = openDump(bufferSource(bytes));
     expect(dump.problems.map((p) => [p.code, p.phdrIndex])).toEqual([["E_BAD_SEGMENT", 0], ["E_BAD_SEGMENT", 1]]);
     expect(dump.loads.every((l) => !l.readable)).toBe(true);
-    expect(code(() => dump.readPhysical(0x1800n, 8))).toBe("E_BAD_SEGMENT");
-    expect(code(() => dump.readPhysical(0x8000n, 1))).toBe("E_BAD_SEGMENT");
+    expect(codeOf(() => dump.readPhysical(0x1800n, 8))).toBe("E_BAD_SEGMENT");
+    expect(codeOf(() => dump.readPhysical(0x8000n, 1))).toBe("E_BAD_SEGMENT");
     expect(dump.readableRanges()).toEqual([]);
   });
 
@@ -87,7 +78,7 @@ describe("open", () => {
     const notes = writeTestCore({ phdrs: [{ p_type: PT.NOTE, data: Uint8Array.from(Array.from({ length: 5 }, () => [...testNote("CORE", 1, new Uint8Array(8))]).flat()) }] });
     expect(() => openDump(bufferSource(notes), { limits: { maxNotes: 4 } })).toThrow(/limit maxNotes \(4\)/);
     expect(() => openDump(bufferSource(notes), { limits: { maxNoteBytes: 16 } })).toThrow(/limit maxNoteBytes \(16\)/);
-    expect(code(() => openDump(bufferSource(notes), { limits: { maxNotes: 4 } }))).toBe("E_LIMIT");
+    expect(codeOf(() => openDump(bufferSource(notes), { limits: { maxNotes: 4 } }))).toBe("E_LIMIT");
     expect(DEFAULT_LIMITS.maxProgramHeaders).toBeGreaterThanOrEqual(65536);
   });
 
@@ -104,23 +95,23 @@ describe("open", () => {
 
   it("E_NO_VMCOREINFO, E_UNSUPPORTED_ARCH for virtual reads without the means", () => {
     const bare = openDump(bufferSource(writeTestCore({ phdrs: [{ p_type: PT.LOAD, p_paddr: 0n, data: new Uint8Array(16) }] })));
-    expect(code(() => bare.readVirtual(0xffffffff81000000n, 8))).toBe("E_NO_VMCOREINFO");
+    expect(codeOf(() => bare.readVirtual(0xffffffff81000000n, 8))).toBe("E_NO_VMCOREINFO");
     const arm = openDump(bufferSource(writeTestCore({ e_machine: EM.AARCH64, phdrs: [] })));
-    expect(code(() => arm.translate(0xffff800000000000n))).toBe("E_UNSUPPORTED_ARCH");
+    expect(codeOf(() => arm.translate(0xffff800000000000n))).toBe("E_UNSUPPORTED_ARCH");
   });
 
   it("E_IO for a missing file, E_INVALID_ARGUMENT for bad lengths and closed sources, E_TRUNCATED past the end", () => {
-    expect(code(() => openFileSource("/nonexistent/kdumpkit/dump"))).toBe("E_IO");
+    expect(codeOf(() => openFileSource("/nonexistent/kdumpkit/dump"))).toBe("E_IO");
     const dump = openDump(bufferSource(sample()));
-    expect(code(() => dump.readPhysical(0x1000n, -1))).toBe("E_INVALID_ARGUMENT");
-    expect(code(() => dump.source.read(dump.source.size - 2, 4))).toBe("E_TRUNCATED");
+    expect(codeOf(() => dump.readPhysical(0x1000n, -1))).toBe("E_INVALID_ARGUMENT");
+    expect(codeOf(() => dump.source.read(dump.source.size - 2, 4))).toBe("E_TRUNCATED");
     dump.close();
-    expect(code(() => dump.source.read(0, 4))).toBe("E_INVALID_ARGUMENT");
+    expect(codeOf(() => dump.source.read(0, 4))).toBe("E_INVALID_ARGUMENT");
   });
 
   it("E_TOO_LARGE: a capture whose PT_NOTE claims 2^60 bytes", () => {
     const hdr = writeTestCore({ phdrs: [{ p_type: PT.NOTE, p_offset: 0x1000n, p_filesz: 1n << 60n, p_memsz: 1n << 60n }] });
-    expect(code(() => captureVmcore(hdr, { read: () => new Uint8Array(0) }))).toBe("E_TOO_LARGE");
+    expect(codeOf(() => captureVmcore(hdr, { read: () => new Uint8Array(0) }))).toBe("E_TOO_LARGE");
   });
 });
 
