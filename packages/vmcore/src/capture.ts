@@ -4,6 +4,7 @@
 // (§2.4) and the read path (§2.6).
 import { ELF32_EHDR_SIZE, ELF32_PHDR_SIZE, ELF64_EHDR_SIZE, ELF64_PHDR_SIZE, ET, PT, parseElfHeader, ptName, parseProgramHeaders, writeProgramHeader, type ElfHeader, type ProgramHeader } from "@kdumpkit/elf";
 import { VmcoreError, hex } from "./errors.js";
+import { writeFileAtomically } from "./internal/atomic-write.js";
 import { phdrName } from "./internal/phdr-name.js";
 
 /** The crashed kernel's RAM as the capture kernel sees it (`read_from_oldmem`). */
@@ -46,7 +47,12 @@ export interface CapturedVmcore {
   readonly warnings: string[];
   /** `__read_vmcore`: bytes at `offset` (short at the end of the file, like read(2)). */
   read(offset: number, length: number): Uint8Array;
-  /** Streams the whole file to `path` (temporary name, then rename). */
+  /**
+   * Streams the whole file to `path`: written under a temporary name in the same folder, fsync'ed,
+   * then renamed; on any error (old memory failing mid-stream included) `path` is left as it was
+   * and no temporary file stays.
+   * @throws VmcoreError `E_IO` (the failure as `cause`), or the VmcoreError a read threw.
+   */
   writeTo(path: string, onProgress?: (done: number, total: number) => void): Promise<void>;
 }
 
@@ -244,23 +250,13 @@ class Captured implements CapturedVmcore {
   }
 
   async writeTo(path: string, onProgress?: (done: number, total: number) => void): Promise<void> {
-    // node:fs/promises (with the streams and readline it loads) only when writing: readers never pay for it.
-    const { open, rename, unlink } = await import("node:fs/promises");
-    const temp = `${path}.${process.pid}.partial`;
-    const handle = await open(temp, "w");
-    try {
+    await writeFileAtomically(path, async (write) => {
       for (let done = 0; done < this.size; ) {
         const chunk = this.read(done, Math.min(this.chunkSize, this.size - done));
-        await handle.write(chunk, 0, chunk.length, done);
+        await write(chunk, done);
         done += chunk.length;
         onProgress?.(done, this.size);
       }
-      await handle.close();
-      await rename(temp, path);
-    } catch (error) {
-      await handle.close().catch(() => undefined);
-      await unlink(temp).catch(() => undefined);
-      throw error;
-    }
+    });
   }
 }

@@ -2,10 +2,10 @@
 // into a new ELF core, optionally leaving out zero pages like `makedumpfile -E -d 1`. Excluded
 // pages stay described: a run of zero pages at the end of a PT_LOAD becomes p_filesz < p_memsz
 // (read as zeros by every ELF reader), a run elsewhere splits the PT_LOAD.
-import { basename, dirname, join } from "node:path";
 import { ELF32_EHDR_SIZE, ELF32_PHDR_SIZE, ELF64_EHDR_SIZE, ELF64_PHDR_SIZE, PT, writeElfHeader, writeProgramHeader, type ProgramHeader } from "@kdumpkit/elf";
 import type { Dump } from "./dump.js";
 import { VmcoreError, hex } from "./errors.js";
+import { writeFileAtomically } from "./internal/atomic-write.js";
 
 /** Options of {@link collectCore}. */
 export interface CollectOptions {
@@ -141,22 +141,13 @@ export async function collectCore(dump: Dump, destination: string, options: Coll
   });
   phdrs.forEach((ph, i) => writeProgramHeader(header, ehsize + i * phsize, ph, ident));
 
-  // node:fs/promises (with the streams and readline it loads) only when writing: readers never pay for it.
-  const { open, rename, unlink } = await import("node:fs/promises");
-  const temp = join(dirname(destination), `.${basename(destination)}.${process.pid}.partial`);
-  let handle;
-  try {
-    handle = await open(temp, "wx");
-  } catch (cause) {
-    throw new VmcoreError("E_IO", `cannot create ${temp}: ${(cause as Error).message}`, { cause });
-  }
-  let pagesWritten = 0;
-  try {
-    await handle.write(header, 0, header.length, 0);
+  const pagesWritten = await writeFileAtomically(destination, async (write) => {
+    let written = 0;
+    await write(header, 0);
     let at = headerSize;
     for (const s of notes) {
       const bytes = dump.source.read(s.fileOffset!, s.size!);
-      await handle.write(bytes, 0, bytes.length, at);
+      await write(bytes, at);
       at += bytes.length;
     }
     at = dataStart;
@@ -168,25 +159,17 @@ export async function collectCore(dump: Dump, destination: string, options: Coll
         const take = Math.min(chunkSize, l.filesz - done);
         const chunk = buffer.subarray(0, take);
         dump.readPhysicalInto(chunk, l.from + BigInt(done));
-        await handle.write(chunk, 0, take, at);
+        await write(chunk, at);
         at += take;
         done += take;
         copied += take;
         options.onProgress?.(base + copied * scale, total);
       }
-      pagesWritten += Math.ceil(l.filesz / pageSize);
+      written += Math.ceil(l.filesz / pageSize);
     }
     if (at !== fileSize) throw new VmcoreError("E_IO", `internal: wrote ${hex(at)} of ${hex(fileSize)} bytes`);
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await rename(temp, destination);
-  } catch (error) {
-    await handle?.close().catch(() => undefined);
-    await unlink(temp).catch(() => undefined);
-    if (error instanceof VmcoreError) throw error;
-    throw new VmcoreError("E_IO", `writing ${destination} failed: ${(error as Error).message}`, { cause: error });
-  }
+    return written;
+  });
   options.onProgress?.(total, total);
   return { pagesWritten, pagesExcluded, bytes: fileSize, skipped, phnum };
 }

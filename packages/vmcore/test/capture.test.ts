@@ -1,6 +1,6 @@
 // Capture-kernel emulation against a real kernel's output and against readelf.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -175,7 +175,47 @@ describe("capture errors", () => {
     const path = join(dir, "failing");
     await expect(vmcore.writeTo(path)).rejects.toThrow("EFAULT");
     expect(existsSync(path)).toBe(false);
-    expect(readdirSync(dir).filter((f) => f.startsWith("failing"))).toEqual([]);
+    expect(readdirSync(dir).filter((f) => f.includes("failing"))).toEqual([]);
+  });
+
+  it("old memory failing mid-stream: E_IO with the failure as cause, the existing destination unchanged, no temporary file", async () => {
+    const { hdr, old } = smallScenario();
+    // Serves the first N bytes of old memory, then fails like an unplugged DIMM (-EFAULT).
+    const failAfter = (limit: number) => {
+      let served = 0;
+      return {
+        read(a: bigint, n: number): Uint8Array {
+          if (served + n > limit) throw new Error(`EFAULT after ${served} bytes`);
+          served += n;
+          return old.read(a, n);
+        },
+      };
+    };
+    const whole = captureVmcore(hdr, old, { chunkSize: 4096 });
+    const limit = Math.floor((whole.size - whole.header.length - whole.notes.length) / 2);
+    const vmcore = captureVmcore(hdr, failAfter(limit), { chunkSize: 4096 });
+    const path = join(dir, "mid-stream.vmcore");
+    const before = Uint8Array.from({ length: 1000 }, (_, i) => i & 0xff);
+    writeFileSync(path, before);
+    let progress = 0;
+    const failure = await vmcore.writeTo(path, (done) => (progress = done)).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(VmcoreError);
+    expect(failure).toMatchObject({ code: "E_IO", cause: expect.objectContaining({ message: expect.stringMatching(/^EFAULT after/) }) });
+    expect(progress).toBeGreaterThan(whole.header.length + whole.notes.length); // it failed midway, not at the start
+    expect(progress).toBeLessThan(whole.size);
+    expect(readFileSync(path)).toEqual(Buffer.from(before));
+    expect(readdirSync(dir).filter((f) => f.includes("mid-stream"))).toEqual(["mid-stream.vmcore"]);
+    // Without a previous file, none appears.
+    rmSync(path);
+    await expect(captureVmcore(hdr, failAfter(limit), { chunkSize: 4096 }).writeTo(path)).rejects.toMatchObject({ code: "E_IO" });
+    expect(readdirSync(dir).filter((f) => f.includes("mid-stream"))).toEqual([]);
+    // The same capture over working memory writes the whole file, byte for byte.
+    await whole.writeTo(path);
+    expect(Buffer.from(readFileSync(path)).equals(Buffer.from(whole.read(0, whole.size)))).toBe(true);
+    expect(readdirSync(dir).filter((f) => f.includes("mid-stream"))).toEqual(["mid-stream.vmcore"]);
   });
 });
 

@@ -1,6 +1,6 @@
 // The core collector on a real dump, checked by reading the copy back, with readelf and makedumpfile.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -100,5 +100,22 @@ describe("collectCore on dumpP.d31", () => {
     dump.close();
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir).filter((f) => f.includes("broken"))).toEqual([]);
+  });
+
+  it("a read failure midway leaves an existing destination unchanged", async () => {
+    const dump = openDump(await decompressedCorpusPath("vmcore/dumpP.d31.elf.xz"));
+    let calls = 0;
+    const real = dump.readPhysicalInto.bind(dump);
+    dump.readPhysicalInto = (t, a) => {
+      if (++calls === 20) throw new Error("simulated EIO");
+      real(t, a);
+    };
+    const out = join(dir, "kept.elf");
+    writeFileSync(out, "previous core");
+    await expect(collectCore(dump, out)).rejects.toMatchObject({ code: "E_IO", cause: expect.objectContaining({ message: "simulated EIO" }) });
+    dump.close();
+    expect(calls).toBe(20);
+    expect(readFileSync(out, "utf8")).toBe("previous core");
+    expect(readdirSync(dir).filter((f) => f.includes("kept"))).toEqual(["kept.elf"]);
   });
 });
