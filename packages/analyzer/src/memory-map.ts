@@ -1,4 +1,5 @@
 import { PT } from "@kdumpkit/elf";
+import { describeElfcorehdr } from "./elfcorehdr-view.js";
 import type { AnalyzerInput } from "./input.js";
 import { type IomemEntry, mergeRanges, subtractRanges, systemRamRanges } from "./iomem.js";
 import { type Hex, hex, SCHEMA_VERSION } from "./json.js";
@@ -87,11 +88,7 @@ export function memory(input: AnalyzerInput, options: MemoryOptions = {}): Memor
           duplicateOf: isDuplicateLoad(l) ? l.refusal!.servedBy! : null,
           refused: !l.readable && !isDuplicateLoad(l) && l.refusal ? `${l.refusal.code}: ${l.refusal.reason.replace(/\bPT_LOAD (\d+)\b/g, "phdr $1")}` : null,
         }))
-      : input.programHeaders.flatMap((p, i) =>
-          p.p_type === PT.LOAD
-            ? [{ phdrIndex: i, paddr: hex(p.p_paddr), end: hex(p.p_paddr + p.p_memsz), vaddr: hex(p.p_vaddr), size: hex(p.p_memsz), fileSize: hex(0), fileOffset: hex(p.p_offset), readable: false, duplicateOf: null, refused: null }]
-            : [],
-        );
+      : bareLoads(input);
   const ranges = mergeRanges(loads.map((l) => ({ start: BigInt(l.paddr), end: BigInt(l.end) })));
   const holes: RangeRow[] = [];
   for (let i = 1; i < ranges.length; i++) holes.push(row(ranges[i - 1]!.end, ranges[i]!.start));
@@ -143,4 +140,14 @@ function classifyMissing(range: { start: bigint; end: bigint }, crashKernel: { s
 
 function row(start: bigint, end: bigint): RangeRow {
   return { start: hex(start), end: hex(end), size: hex(end - start) };
+}
+
+/** The PT_LOADs of a bare elfcorehdr: nothing is in the file; the kernel-text one duplicates RAM (reference §1.1). */
+function bareLoads(input: AnalyzerInput & { kind: "elfcorehdr" }): MemoryLoad[] {
+  const slots = new Map(describeElfcorehdr(input.bytes, input.header, input.programHeaders).loads.map((l) => [l.phdrIndex, l]));
+  return input.programHeaders.flatMap((p, i) =>
+    p.p_type === PT.LOAD
+      ? [{ phdrIndex: i, paddr: hex(p.p_paddr), end: hex(p.p_paddr + p.p_memsz), vaddr: hex(p.p_vaddr), size: hex(p.p_memsz), fileSize: hex(0), fileOffset: hex(p.p_offset), readable: false, duplicateOf: slots.get(i)?.duplicateOf ?? null, refused: null }]
+      : [],
+  );
 }

@@ -74,7 +74,7 @@ export function summary(input: AnalyzerInput): SummaryReport {
       buildId: null,
       crashTime: null,
       kernelOffset: null,
-      loads: description.loads.map((l) => ({ phdrIndex: l.phdrIndex, paddr: l.paddr, vaddr: l.vaddr, size: l.size, fileSize: hex(0), duplicateOf: null })),
+      loads: description.loads.map((l) => ({ phdrIndex: l.phdrIndex, paddr: l.paddr, vaddr: l.vaddr, size: l.size, fileSize: hex(0), duplicateOf: l.duplicateOf })),
       bytesCovered: unionBytes(loads.map((p) => ({ start: p.p_paddr, end: p.p_paddr + p.p_memsz }))),
       bytesInFile: 0,
       noteCounts: {},

@@ -166,6 +166,16 @@ describe("dumpP.elfcorehdr-raw.bin (the header as the crashed kernel prepared it
     expect(s.loads.map((l) => [l.paddr, l.size, l.vaddr])).toEqual(loadFacts.map((m) => [m[1], m[2], m[3]]));
     expect(s.elfcorehdr!.loads.map((l) => l.kind)).toEqual(["kernel-text", "ram", "ram"]);
     expect(s.elfcorehdr!.freeSlots).toBe(0);
+    expect(s.elfcorehdr!.recovery).toEqual({ status: "recovered" });
+    // The kernel-text PT_LOAD (phdr 4) duplicates RAM that phdr 5 covers, as in the dump itself,
+    // where the same kernel-text range is flagged a duplicate of the RAM PT_LOAD holding it.
+    expect(s.loads.map((l) => l.duplicateOf)).toEqual([5, null, null]);
+    expect(memory(input).loads.map((l) => l.duplicateOf)).toEqual([5, null, null]);
+    const inDump = summary(dumpP).loads.filter((l) => l.duplicateOf !== null);
+    const dumpText = inDump.map((l) => [BigInt(l.paddr), BigInt(l.paddr) + BigInt(l.size)] as const);
+    const text = s.loads[0]!;
+    expect(dumpText[0]![0]).toBe(BigInt(text.paddr));
+    expect(dumpText[dumpText.length - 1]![1]).toBeLessThanOrEqual(BigInt(text.paddr) + BigInt(text.size));
     const n = notes(input);
     expect(n.bareElfcorehdr).toBe(true);
     expect(n.notes.map((r) => r.verdict)).toEqual(["not-in-file", "not-in-file", "not-in-file", "not-in-file"]);

@@ -1,6 +1,7 @@
 // The verdicts on synthetic crashes whose truth is known by construction: old memory, elfcorehdr
 // and /proc/vmcore come from @kdumpkit/elf and @kdumpkit/vmcore (test/support/synthetic-kernel.ts).
 import { check, cpus, memory, notes, openInput, parseIomem, summary } from "@kdumpkit/analyzer";
+import { EM, Elfcorehdr } from "@kdumpkit/elf";
 import { describe, expect, it } from "vitest";
 import { tempFile } from "./support/files.js";
 import { crash, crashNotesPhys, RAM_A, RAM_B, type Scenario } from "./support/synthetic-kernel.js";
@@ -108,5 +109,35 @@ describe("synthetic crashes", () => {
     expect(s.elfcorehdr!.e_phnum).toBe(7);
     expect(s.elfcorehdr!.freeSlots).toBe(Math.floor((c.elfcorehdr.length - 64) / 56) - 7);
     expect(s.elfcorehdr!.noteSlots.filter((n) => n.kind === "cpu").map((n) => n.address)).toEqual([0, 1, 2].map((x) => `0x${crashNotesPhys(x).toString(16)}`));
+    // The kernel text (0x200000 + 1 MiB) lies inside RAM_A, which phdr 5 describes.
+    expect(s.loads.map((l) => l.duplicateOf)).toEqual([5, null, null]);
+  });
+
+  it("a bare header without a kernel-text PT_LOAD (powerpc) still counts the kernel-text slot: one fewer free slot", async () => {
+    // crash_prepare_elf64_headers sizes nr_phdr = cpus + 1 + ranges + 1 even when need_kernel_map
+    // is 0 (reference §1.1); a 4096-byte segment holds floor((4096 − 64) / 56) = 72 slots.
+    const hdr = Elfcorehdr.create(
+      { e_machine: EM.PPC64, cpus: [{ cpu: 0, crashNotesAddress: 0x10000n }, { cpu: 1, crashNotesAddress: 0x20000n }], noteBytes: 536, vmcoreinfo: { address: 0x30000n, size: 65572 }, memory: [{ start: 0n, end: 0x3fffffffn }], pageOffset: 0xc000000000000000n },
+      { maxCpus: 2, maxMemoryRanges: 66 },
+    );
+    expect(hdr.buffer.length).toBe(4096);
+    const input = await openInput(tempFile("ppc.elfcorehdr", hdr.buffer));
+    const d = summary(input).elfcorehdr!;
+    expect([d.e_phnum, d.phdrCapacity, d.neededSlots, d.freeSlots]).toEqual([4, 72, 5, 67]);
+    expect(d.loads.map((l) => [l.kind, l.duplicateOf])).toEqual([["ram", null]]);
+  });
+
+  it("a bare header recovery refuses (stale bytes after the table) is still described", async () => {
+    const c = crash({ possible: 2, present: [0, 1], online: [0, 1], headerCpus: [0, 1], headerMemory: [RAM_A], ramAtCrash: [RAM_A], crashCpu: 0 });
+    const bytes = c.elfcorehdr.slice();
+    bytes[bytes.length - 1] = 0xff;
+    const input = await openInput(tempFile("stale-tail.elfcorehdr", bytes));
+    const d = summary(input).elfcorehdr!;
+    expect(d.recovery).toMatchObject({ status: "refused", code: "E_BAD_ELFCOREHDR" });
+    expect(d.freeSlotsZeroed).toBe(false);
+    expect(d.noteSlots.map((n) => n.kind)).toEqual(["cpu", "cpu", "vmcoreinfo"]);
+    expect(d.loads.map((l) => l.kind)).toEqual(["kernel-text", "ram"]);
+    expect(d.freeSlots).toBe(Math.floor((bytes.length - 64) / 56) - (2 + 1 + 1 + 1));
+    expect(check(input).findings.some((f) => f.check === "headroom" && f.severity === "warning")).toBe(true);
   });
 });

@@ -37,7 +37,7 @@ export function renderMemory(r: MemoryReport): string {
 
 /** How reads of a segment's range are served: by it, through the PT_LOAD it duplicates, or refused. */
 function readsCell(r: MemoryReport, l: MemoryLoad, s: ReturnType<typeof styleFor>): string {
-  if (r.bareElfcorehdr) return "-";
+  if (r.bareElfcorehdr) return l.duplicateOf !== null ? s.dim(`duplicates phdr ${l.duplicateOf}`) : "-";
   if (l.readable) return "here";
   if (l.duplicateOf !== null) return s.dim(`via phdr ${l.duplicateOf}`);
   return s.red(`refused (${l.refused ?? "unreadable"})`);

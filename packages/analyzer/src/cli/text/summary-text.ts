@@ -13,13 +13,17 @@ export function renderSummary(r: SummaryReport): string {
     out.push(
       keyValues([
         ["architecture", `${r.arch} (${r.machine}, ELF${r.elfClass}, ${r.byteOrder} endian)`],
-        ["program headers", `${d.e_phnum} used; the buffer has room for ${d.phdrCapacity} (${d.freeSlots} free for hotplug updates)${d.freeSlotsZeroed ? "" : ", but the free slots are not zeroed!"}`],
+        [
+          "program headers",
+          `${d.e_phnum} used, ${d.neededSlots} counted by the kernel (the kernel-text slot always counts); the buffer has room for ${d.phdrCapacity} (${d.freeSlots} free for hotplug updates)${d.freeSlotsZeroed ? "" : ", but the free slots are not zeroed!"}`,
+        ],
+        ["layout", d.recovery.status === "recovered" ? "the kernel's (crash_prepare_elf64_headers)" : `not the kernel's exactly (${d.recovery.code}: ${d.recovery.message}); parts told apart loosely`],
         ["CPU note slots", `${d.noteSlots.filter((n) => n.kind === "cpu").length}`],
         ["memory", `${r.loads.length} PT_LOADs describing ${humanSize(r.bytesCovered)} of physical memory (none of it in this file)`],
       ]),
     );
     out.push("", table(["phdr", "kind", "physical address", "size"], d.noteSlots.map((n) => [`${n.phdrIndex}`, n.kind === "cpu" ? `crash_notes (CPU ${n.cpuOrdinal})` : "VMCOREINFO", n.address, `${n.size}`]), [0, 3]));
-    out.push("", table(["phdr", "kind", "paddr", "vaddr", "size"], d.loads.map((l) => [`${l.phdrIndex}`, l.kind, l.paddr, l.vaddr, l.size]), [0]));
+    out.push("", table(["phdr", "kind", "paddr", "vaddr", "size", "note"], d.loads.map((l) => [`${l.phdrIndex}`, l.kind, l.paddr, l.vaddr, l.size, l.duplicateOf !== null ? s.dim(`duplicates RAM of phdr ${l.duplicateOf}`) : ""]), [0]));
     return out.join("\n");
   }
   out.push(s.bold(r.file));
