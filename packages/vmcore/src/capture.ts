@@ -33,29 +33,6 @@ export interface VmcoreRange {
   phdrIndex: number;
 }
 
-/** The emulated /proc/vmcore. */
-export interface CapturedVmcore {
-  /** `vmcore_size`: header + notes + every range. */
-  readonly size: number;
-  /** The header region (`elfcorebuf`, zero-padded to a page). */
-  readonly header: Uint8Array;
-  /** The merged notes region (`elfnotes_buf`, zero-padded to a page). */
-  readonly notes: Uint8Array;
-  readonly ranges: VmcoreRange[];
-  readonly droppedNotes: DroppedNote[];
-  /** Other kernel warnings reproduced (e.g. a PT_LOAD removed because PT_NOTEs were not first). */
-  readonly warnings: string[];
-  /** `__read_vmcore`: bytes at `offset` (short at the end of the file, like read(2)). */
-  read(offset: number, length: number): Uint8Array;
-  /**
-   * Streams the whole file to `path`: written under a temporary name in the same folder, fsync'ed,
-   * then renamed; on any error (old memory failing mid-stream included) `path` is left as it was
-   * and no temporary file stays.
-   * @throws VmcoreError `E_IO` (the failure as `cause`), or the VmcoreError a read threw.
-   */
-  writeTo(path: string, onProgress?: (done: number, total: number) => void): Promise<void>;
-}
-
 /** Options of {@link captureVmcore}. */
 export interface CaptureOptions {
   /** The capture kernel's PAGE_SIZE (default 4096). */
@@ -185,19 +162,25 @@ export function captureVmcore(elfcorehdr: Uint8Array, oldMemory: OldMemory, opti
     ranges.push({ paddr: start, size, offset: vmcoreOff, phdrIndex: j + 1 });
     vmcoreOff += size;
   });
-  return new Captured(header, notes, ranges, droppedNotes, warnings, oldMemory, options.chunkSize ?? 128 * 1024);
+  return new CapturedVmcore(header, notes, ranges, droppedNotes, warnings, oldMemory, options.chunkSize ?? 128 * 1024);
 }
 
-class Captured implements CapturedVmcore {
+/** The emulated /proc/vmcore, as {@link captureVmcore} builds it. */
+export class CapturedVmcore {
+  /** `vmcore_size`: header + notes + every range. */
   readonly size: number;
+  /** The header region (`elfcorebuf`, zero-padded to a page). */
   readonly header: Uint8Array;
+  /** The merged notes region (`elfnotes_buf`, zero-padded to a page). */
   readonly notes: Uint8Array;
   readonly ranges: VmcoreRange[];
   readonly droppedNotes: DroppedNote[];
+  /** Other kernel warnings reproduced (e.g. a PT_LOAD removed because PT_NOTEs were not first). */
   readonly warnings: string[];
   private readonly oldMemory: OldMemory;
   private readonly chunkSize: number;
 
+  /** Made by {@link captureVmcore}; not meant to be called directly. */
   constructor(header: Uint8Array, notes: Uint8Array, ranges: VmcoreRange[], droppedNotes: DroppedNote[], warnings: string[], oldMemory: OldMemory, chunkSize: number) {
     this.header = header;
     this.notes = notes;
@@ -210,6 +193,10 @@ class Captured implements CapturedVmcore {
     this.size = last ? last.offset + last.size : header.length + notes.length;
   }
 
+  /**
+   * `__read_vmcore`: bytes at `offset` (short at the end of the file, like read(2)).
+   * @throws VmcoreError `E_INVALID_ARGUMENT`, `E_IO` (old memory returned short); what old memory throws.
+   */
   read(offset: number, length: number): Uint8Array {
     if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
       throw new VmcoreError("E_INVALID_ARGUMENT", `bad read of ${length} bytes at ${offset}`);
@@ -249,6 +236,12 @@ class Captured implements CapturedVmcore {
     return out;
   }
 
+  /**
+   * Streams the whole file to `path`: written under a temporary name in the same folder, fsync'ed,
+   * then renamed; on any error (old memory failing mid-stream included) `path` is left as it was
+   * and no temporary file stays.
+   * @throws VmcoreError `E_IO` (the failure as `cause`), or the VmcoreError a read threw.
+   */
   async writeTo(path: string, onProgress?: (done: number, total: number) => void): Promise<void> {
     await writeFileAtomically(path, async (write) => {
       for (let done = 0; done < this.size; ) {

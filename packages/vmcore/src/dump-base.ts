@@ -5,17 +5,24 @@ import type { ByteSource } from "./byte-source.js";
 import { type PhysicalMemory, readVirtualInto } from "./dump.js";
 import { VmcoreError } from "./errors.js";
 import type { PageChunk, PhysicalRange } from "./physical.js";
+import type { TranslatorOptions } from "./translate/index.js";
 import type { AddressTranslator } from "./translate/translator.js";
 
 /**
- * Base of the format classes implementing `Dump`: they set `source`, `pageSize` and `physical`
- * and say how their translator is made; the memory access is written once, here.
+ * Base of the format classes implementing `Dump`: they set `pageSize` and `physical` and say how
+ * their translator is made; the memory access is written once, here.
  */
-export abstract class DumpBase {
-  abstract readonly source: ByteSource;
+export abstract class DumpBase<Options extends TranslatorOptions> {
+  readonly source: ByteSource;
+  protected readonly options: Options;
   abstract readonly pageSize: number;
   protected abstract readonly physical: PhysicalMemory;
   private translatorInstance: AddressTranslator | undefined;
+
+  constructor(source: ByteSource, options: Options) {
+    this.source = source;
+    this.options = options;
+  }
 
   /** Makes the address translator; called once, on first use. */
   protected abstract makeTranslator(): AddressTranslator;

@@ -55,9 +55,8 @@ function limitError(name: keyof DumpLimits, value: number, limit: number, offset
   return new VmcoreError("E_LIMIT", `limit ${name} (${limit}) exceeded: the dump declares ${value}`, { offset });
 }
 
-class ElfDump extends DumpBase implements Dump {
+class ElfDump extends DumpBase<OpenDumpOptions> implements Dump {
   readonly format = "elf";
-  readonly source: ByteSource;
   readonly header: ElfHeader;
   readonly programHeaders: ProgramHeader[];
   readonly loads: LoadSegment[];
@@ -70,12 +69,9 @@ class ElfDump extends DumpBase implements Dump {
   readonly pageSize: number;
   readonly problems: DumpProblem[];
   protected readonly physical: PhysicalIndex;
-  private readonly options: OpenDumpOptions;
 
   constructor(source: ByteSource, options: OpenDumpOptions) {
-    super();
-    this.source = source;
-    this.options = options;
+    super(source, options);
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     const problems: DumpProblem[] = [];
     this.problems = problems;

@@ -79,9 +79,8 @@ function compressionOfStatus(status: number): PageCompression | "none" {
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-class KdumpDump extends DumpBase implements KdumpCompressedDump {
+class KdumpDump extends DumpBase<KdumpCompressedOptions> implements KdumpCompressedDump {
   readonly format = "kdump-compressed";
-  readonly source: ByteSource;
   readonly header: ElfHeader;
   readonly programHeaders: ProgramHeader[] = [];
   readonly loads: LoadSegment[] = [];
@@ -95,12 +94,9 @@ class KdumpDump extends DumpBase implements KdumpCompressedDump {
   readonly problems: DumpProblem[] = [];
   readonly kdump: KdumpCompressedInfo;
   protected readonly physical: KdumpPhysicalMemory;
-  private readonly options: KdumpCompressedOptions;
 
   constructor(source: ByteSource, options: KdumpCompressedOptions) {
-    super();
-    this.source = source;
-    this.options = options;
+    super(source, options);
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     const header = readDiskDumpHeader(source);
     const sub = readKdumpSubHeader(source, header);
