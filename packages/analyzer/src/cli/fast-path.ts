@@ -1,5 +1,11 @@
 import { parseArgs } from "node:util";
-import type { CommandArgs, CommandSpec } from "./command-spec.js";
+import type { CommandArgs, CommandSpec, SpecCommandModule } from "./command-spec.js";
+
+/**
+ * Commands whose module (./commands/<name>.js) exports a spec the fast path can run. The bundled
+ * bin (scripts/bundle-cli.mjs) builds one file per name here, dist/cli/bin/<name>.js.
+ */
+export const FAST_COMMANDS: ReadonlySet<string> = new Set(["summary", "notes", "cpus", "vmcoreinfo", "memory", "check", "read", "dmesg"]);
 
 /**
  * Parses `argv` for one of `specs` without yargs when it is a plain command line (a known command,
@@ -26,4 +32,18 @@ export function fastParse(specs: CommandSpec[], argv: string[]): { spec: Command
     if (o.type === "string" && value === "") return undefined;
   }
   return { spec, args: { ...(parsed.values as Record<string, string | boolean>), dump: parsed.positionals[0]! } };
+}
+
+/**
+ * Runs `argv` (without node and the script) through the fast path with the command exported by
+ * `module` (a ./commands/<name>.js module), setting process.exitCode. Returns false, having run
+ * nothing, when yargs should handle the command line instead (see fastParse).
+ */
+export async function runFastCommand(module: Record<string, unknown>, argv: string[]): Promise<boolean> {
+  const spec = Object.values(module as Record<string, Partial<SpecCommandModule>>).find((m) => m.spec)?.spec;
+  const fast = spec ? fastParse([spec], argv) : undefined;
+  if (!fast) return false;
+  const { runCommand } = await import("./run-command.js");
+  process.exitCode = await runCommand(fast.spec, fast.args);
+  return true;
 }
