@@ -3,11 +3,12 @@
 import { cpus, memory, openInput, parseIomem } from "@kdumpkit/analyzer";
 import { createCanvas, loadImage } from "@napi-rs/canvas";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { decompressedCorpusPath, readCorpusJson, repoRoot } from "../../../test-support/corpus.js";
-import { CPU_VERDICT_COLOURS, drawCpusPng, drawMemoryPng } from "@kdumpkit/analyzer";
+import { CPU_VERDICT_COLOURS, drawCpusPng, drawMemoryPng, renderCpusPng } from "@kdumpkit/analyzer";
 import { tempFile } from "./support/files.js";
 import { crash, RAM_A, RAM_B } from "./support/synthetic-kernel.js";
 
@@ -65,5 +66,15 @@ describe("PNG rendering", () => {
       expect(img.height).toBeGreaterThan(100);
       expect(img.colours.size).toBeGreaterThan(5);
     }
+  });
+
+  it("a PNG that cannot be put in place leaves no temporary file behind (one atomic writer for every output)", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "kdumpkit-png-"));
+    const target = join(folder, "cpus.png");
+    mkdirSync(target); // rename onto a folder fails after the temporary file was written
+    const c = crash({ possible: 2, present: [0, 1], online: [0, 1], headerCpus: [0, 1], headerMemory: [RAM_A], ramAtCrash: [RAM_A], crashCpu: 0 });
+    const report = cpus(await openInput(tempFile("png-atomic.vmcore", c.vmcore)), { systemMap: c.systemMap });
+    await expect(renderCpusPng(report, target)).rejects.toThrow();
+    expect(readdirSync(folder)).toEqual(["cpus.png"]);
   });
 });

@@ -13,6 +13,12 @@ export function readSystemMapFile(path: string): string {
   return readFileSync(path, "latin1");
 }
 
+/** Reads and parses a `/proc/iomem` listing (`--iomem`); the parser is loaded only when one is given. */
+export async function readIomemFile(path: string): Promise<import("../iomem.js").IomemEntry[]> {
+  const { parseIomem } = await import("../iomem.js");
+  return parseIomem(readFileSync(path, "utf8"));
+}
+
 /** Writes a report as pretty JSON on stdout. */
 export function printJson(report: unknown): void {
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

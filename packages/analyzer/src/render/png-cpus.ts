@@ -1,5 +1,5 @@
 import type { CpuRow, CpusReport, CpuVerdictCode } from "../cpus.js";
-import { FONT, loadCanvas, writePng } from "./png-common.js";
+import { drawLegend, FONT, loadCanvas, writePng } from "./png-common.js";
 
 /** Colour and legend text of each verdict. */
 export const CPU_VERDICT_COLOURS: Record<CpuVerdictCode, { colour: string; label: string }> = {
@@ -57,15 +57,7 @@ export async function drawCpusPng(report: CpusReport): Promise<{ png: Uint8Array
     if (c.pid !== null) ctx.fillText(`pid ${c.pid}`, x + 10, y + 68);
     else if (c.prPid !== null) ctx.fillText(`pr_pid ${c.prPid} (cpu+1)`, x + 10, y + 68);
   });
-  let ly = MARGIN + 40 + gridRows * (CELL_H + GAP) + 10;
-  ctx.font = `13px ${FONT}`;
-  for (const code of used) {
-    ctx.fillStyle = CPU_VERDICT_COLOURS[code].colour;
-    ctx.fillRect(MARGIN, ly, 16, 16);
-    ctx.fillStyle = "#202020";
-    ctx.fillText(CPU_VERDICT_COLOURS[code].label, MARGIN + 24, ly + 13);
-    ly += 24;
-  }
+  const ly = drawLegend(ctx, used.map((code) => CPU_VERDICT_COLOURS[code]), MARGIN, MARGIN + 40 + gridRows * (CELL_H + GAP) + 10);
   ctx.strokeStyle = "#000000";
   ctx.lineWidth = 4;
   ctx.strokeRect(MARGIN + 2, ly + 2, 12, 12);

@@ -1,6 +1,6 @@
 import type { MemoryReport } from "../memory-map.js";
 import { humanSize } from "./table.js";
-import { FONT, loadCanvas, writePng } from "./png-common.js";
+import { drawLegend, FONT, loadCanvas, writePng } from "./png-common.js";
 
 type Kind = "dump" | "hole" | "hot-added" | "hot-removed" | "expected-missing";
 
@@ -77,15 +77,7 @@ export async function drawMemoryPng(report: MemoryReport): Promise<{ png: Uint8A
     const text = `0x${last.end.toString(16)}`;
     ctx.fillText(text, MARGIN + barW - ctx.measureText(text).width, barY + 70 + 14 + (intervals.length % labelRows) * 16);
   }
-  let ly = barY + 70 + labelRows * 16 + 24;
-  ctx.font = `13px ${FONT}`;
-  for (const kind of kinds) {
-    ctx.fillStyle = COLOURS[kind].colour;
-    ctx.fillRect(MARGIN, ly, 16, 16);
-    ctx.fillStyle = "#202020";
-    ctx.fillText(COLOURS[kind].label, MARGIN + 24, ly + 13);
-    ly += 24;
-  }
+  drawLegend(ctx, kinds.map((kind) => COLOURS[kind]), MARGIN, barY + 70 + labelRows * 16 + 24);
   return { png: await canvas.encode("png"), width: WIDTH, height };
 }
 

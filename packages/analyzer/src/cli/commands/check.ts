@@ -15,13 +15,9 @@ export const checkCommand = defineCommand({
     ["$0 check vmcore --system-map System.map --iomem iomem.txt", "everything"],
   ],
   async run(args) {
-    const [{ openInput, closeInput }, { check }, io, fs] = await Promise.all([import("../../input.js"), import("../../checks.js"), import("../io.js"), import("node:fs")]);
+    const [{ openInput, closeInput }, { check }, io] = await Promise.all([import("../../input.js"), import("../../checks.js"), import("../io.js")]);
     const systemMap = typeof args["system-map"] === "string" ? io.readSystemMapFile(args["system-map"]) : undefined;
-    let iomem;
-    if (typeof args.iomem === "string") {
-      const { parseIomem } = await import("../../iomem.js");
-      iomem = parseIomem(fs.readFileSync(args.iomem, "utf8"));
-    }
+    const iomem = typeof args.iomem === "string" ? await io.readIomemFile(args.iomem) : undefined;
     const input = await openInput(args.dump);
     try {
       let progress;

@@ -1,8 +1,8 @@
 // `kdumpkit fdt <dts|check|add-cpu|pack>`: flattened device tree tools. @kdumpkit/fdt is loaded
 // lazily inside the handlers so other commands do not pay for it.
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, basename } from "node:path";
+import { readFileSync } from "node:fs";
 import type { Argv, CommandModule } from "yargs";
+import { writeFileAtomic } from "../../internal/write-file-atomic.js";
 import { EXIT } from "../exit-codes.js";
 
 interface FileArgs {
@@ -24,17 +24,6 @@ function readInput(file: string): Uint8Array {
   }
 }
 
-/** Writes under a temporary name in the same folder, then renames, so OUT is whole or absent. */
-function writeAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (error) {
-    rmSync(tmp, { force: true });
-    throw error;
-  }
-}
 
 /** Runs a handler; a kdumpkit error or unreadable input prints `kdumpkit fdt: CODE: …` and exits 2. */
 async function run(body: () => Promise<void>): Promise<void> {
@@ -101,7 +90,7 @@ const addCpu: CommandModule<object, AddCpuArgs> = {
       const template = fdt.cpuTemplate(blob);
       const added: string[] = [];
       for (let i = 0; i < a.count; i++) added.push(fdt.addCpuNode(blob, template).path);
-      writeAtomic(a.out, blob.bytes);
+      writeFileAtomic(a.out, blob.bytes);
       for (const p of added) process.stdout.write(`added ${p}\n`);
       process.stdout.write(`headroom left: ${blob.headroom} bytes\n`);
     }),
@@ -121,7 +110,7 @@ const pack: CommandModule<object, OutArgs> = {
       const blob = fdt.EditableFdt.openInto(input, fdt.checkFdt(input).header.totalsize);
       const before = blob.totalsize;
       const out = blob.pack();
-      writeAtomic(a.out, out);
+      writeFileAtomic(a.out, out);
       process.stdout.write(`packed ${before} → ${out.length} bytes\n`);
     }),
 };

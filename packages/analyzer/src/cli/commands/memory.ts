@@ -14,17 +14,8 @@ export const memoryCommand = defineCommand({
     ["$0 memory vmcore --iomem iomem.txt --png memory.png", "compare with /proc/iomem and draw it"],
   ],
   async run(args) {
-    const [{ openInput, closeInput }, { memory }, io, fs] = await Promise.all([
-      import("../../input.js"),
-      import("../../memory-map.js"),
-      import("../io.js"),
-      import("node:fs"),
-    ]);
-    let iomem;
-    if (typeof args.iomem === "string") {
-      const { parseIomem } = await import("../../iomem.js");
-      iomem = parseIomem(fs.readFileSync(args.iomem, "utf8"));
-    }
+    const [{ openInput, closeInput }, { memory }, io] = await Promise.all([import("../../input.js"), import("../../memory-map.js"), import("../io.js")]);
+    const iomem = typeof args.iomem === "string" ? await io.readIomemFile(args.iomem) : undefined;
     const input = await openInput(args.dump);
     try {
       const report = memory(input, iomem ? { iomem } : {});
