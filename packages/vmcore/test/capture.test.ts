@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { EM, PT, buildElfcorehdr, parseElfHeader, parseProgramHeaders } from "@kdumpkit/elf";
+import { EM, ElfError, PT, buildElfcorehdr, parseElfHeader, parseProgramHeaders } from "@kdumpkit/elf";
 import { VmcoreError, captureVmcore, openDump } from "@kdumpkit/vmcore";
 import { decompressedCorpusPath, readCorpusBytes, readCorpusText } from "../../../test-support/corpus.js";
 import { describeWithPeers, peers } from "../../../test-support/peers.js";
@@ -176,6 +176,15 @@ describe("capture errors", () => {
     await expect(vmcore.writeTo(path)).rejects.toThrow("EFAULT");
     expect(existsSync(path)).toBe(false);
     expect(readdirSync(dir).filter((f) => f.includes("failing"))).toEqual([]);
+  });
+
+  it("a typed error from the caller's old memory passes through unwrapped (no file left)", async () => {
+    const { hdr, old } = smallScenario();
+    const typed = new ElfError("E_OUT_OF_BOUNDS", "old memory image does not cover 0x200000", { address: 0x200000n });
+    const failing = { read: (a: bigint, n: number) => { if (a >= 0x200000n) throw typed; return old.read(a, n); } };
+    const path = join(dir, "typed-failure");
+    await expect(captureVmcore(hdr, failing).writeTo(path)).rejects.toBe(typed);
+    expect(readdirSync(dir).filter((f) => f.includes("typed-failure"))).toEqual([]);
   });
 
   it("old memory failing mid-stream: E_IO with the failure as cause, the existing destination unchanged, no temporary file", async () => {

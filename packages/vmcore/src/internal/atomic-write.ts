@@ -2,6 +2,7 @@
 // folder (so the rename cannot cross file systems), written, fsync'ed, then renamed over the
 // destination. Used by the core collector and by the /proc/vmcore emulation.
 import { basename, dirname, join } from "node:path";
+import { KdumpkitError } from "@kdumpkit/elf";
 import { VmcoreError } from "../errors.js";
 
 /** Writes `bytes` at `position` of the file being written. */
@@ -12,7 +13,8 @@ export type PositionalWrite = (bytes: Uint8Array, position: number) => Promise<v
  * fsync'ed and the temporary file renamed to `destination`. On any error (in `fill`, the writes,
  * the fsync or the rename) the temporary file is removed and `destination` is left as it was
  * (absent, or its previous content). Returns what `fill` returns.
- * @throws VmcoreError `E_IO` (the system error as `cause`); a VmcoreError thrown by `fill` as is.
+ * @throws VmcoreError `E_IO` (the system error as `cause`); a typed kdumpkit error thrown by `fill`
+ *   (for example the caller's own "old memory missing" error) as is.
  */
 export async function writeFileAtomically<T>(destination: string, fill: (write: PositionalWrite) => Promise<T>): Promise<T> {
   // node:fs/promises (with the streams and readline it loads) only when writing: readers never pay for it.
@@ -44,7 +46,7 @@ export async function writeFileAtomically<T>(destination: string, fill: (write: 
   } catch (error) {
     await handle?.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);
-    if (error instanceof VmcoreError) throw error;
+    if (error instanceof KdumpkitError) throw error;
     throw new VmcoreError("E_IO", `writing ${destination} failed: ${(error as Error).message}`, { cause: error });
   }
 }
