@@ -86,7 +86,7 @@ export function memory(input: AnalyzerInput, options: MemoryOptions = {}): Memor
           fileOffset: hex(l.fileOffset),
           readable: l.readable,
           duplicateOf: isDuplicateLoad(l) ? l.refusal!.servedBy! : null,
-          refused: !l.readable && !isDuplicateLoad(l) && l.refusal ? `${l.refusal.code}: ${l.refusal.reason.replace(/\bPT_LOAD (\d+)\b/g, "phdr $1")}` : null,
+          refused: !l.readable && !isDuplicateLoad(l) && l.refusal ? `${l.refusal.code}: ${l.refusal.reason}` : null,
         }))
       : bareLoads(input);
   const ranges = mergeRanges(loads.map((l) => ({ start: BigInt(l.paddr), end: BigInt(l.end) })));

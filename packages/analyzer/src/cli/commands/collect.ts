@@ -37,7 +37,8 @@ export const collectCommand: CommandModule<object, CommandArgs> = {
             `${report.out}: ${result.bytes} bytes, ${result.phnum} program headers`,
             `  pages written: ${result.pagesWritten}, excluded (zero): ${result.pagesExcluded}`,
           ];
-          for (const s of result.skipped) lines.push(`  skipped PT_LOAD ${s.phdrIndex}: ${s.reason}`);
+          // vmcore's refusal reasons already name the segment ("phdr N (PT_LOAD, …) …").
+          for (const s of result.skipped) lines.push(`  skipped: ${s.reason.startsWith(`phdr ${s.phdrIndex} `) ? s.reason : `phdr ${s.phdrIndex}: ${s.reason}`}`);
           io.printText(lines.join("\n"));
         }
         return result.skipped.length > 0 ? 1 : 0;
