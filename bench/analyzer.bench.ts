@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { decompressedCorpusPath, repoRoot } from "../test-support/corpus.js";
 import { type Bench, type BenchResult, median } from "./lib.js";
 
-// The bin users run (package.json "bin": the esbuild bundle of dist/cli/main.js).
+// The bin users run (package.json "bin": dist/cli/kdumpkit.cjs, which loads one per-command bundle, see
+// packages/analyzer/scripts/bundle-cli.mjs).
 const analyzerDir = join(repoRoot, "packages/analyzer");
 const bin = join(analyzerDir, (JSON.parse(readFileSync(join(analyzerDir, "package.json"), "utf8")) as { bin: { kdumpkit: string } }).bin.kdumpkit);
 

@@ -90,7 +90,6 @@ const bench: Bench = async (ctx) => {
     peerValue: rMs,
     command: "openDump(makedumpfile -F -c -d 31 dumpP) vs makedumpfile -R < flat (rewrite before any tool can read it)",
   });
-  ctx.log(`kdump-compressed: ${results.map((r) => `${r.id}=${r.value}${r.peerValue !== null ? ` (peer ${r.peerValue.toFixed(1)})` : ""}`).join(", ")}`);
   return results;
 };
 

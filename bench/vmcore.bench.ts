@@ -253,9 +253,10 @@ const bench: Bench = async (ctx) => {
       script,
       `import { openDump } from ${JSON.stringify(dist)};
 const dump = openDump(process.argv[2]);
+const openOnly = process.argv[3] === "--open-only";
 const buf = new Uint8Array(${CHUNK});
 let total = 0;
-for (const r of dump.readableRanges()) for (let at = r.start; at < r.end; ) {
+if (!openOnly) for (const r of dump.readableRanges()) for (let at = r.start; at < r.end; ) {
   const n = Number(r.end - at) < ${CHUNK} ? Number(r.end - at) : ${CHUNK};
   dump.readPhysicalInto(n === ${CHUNK} ? buf : buf.subarray(0, n), at); at += BigInt(n); total += n;
 }
@@ -263,19 +264,26 @@ dump.close();
 console.log(JSON.stringify({ total, maxRSS: process.resourceUsage().maxRSS }));
 `,
     );
-    const baseline = JSON.parse(execFileSync(process.execPath, ["-e", "console.log(JSON.stringify({ maxRSS: process.resourceUsage().maxRSS }))"], { encoding: "utf8" })) as { maxRSS: number };
-    const out = JSON.parse(execFileSync(process.execPath, [script, big], { encoding: "utf8" })) as { total: number; maxRSS: number };
-    const mb = out.maxRSS / 1024;
+    // Peak RSS includes file-backed pages of the node binary, which vary with the page cache
+    // (fault-around): take the median of 3 children, and measure beside it a child that opens the
+    // dump and streams nothing, so the note can say what streaming itself adds.
+    const run = (...extra: string[]) =>
+      JSON.parse(execFileSync(process.execPath, [script, big, ...extra], { encoding: "utf8" })) as { total: number; maxRSS: number };
+    const streamed = [run(), run(), run()];
+    const openedOnly = [run("--open-only"), run("--open-only"), run("--open-only")];
+    const mb = (kib: number) => (kib * 1024) / 1e6;
+    const peak = median(streamed.map((o) => mb(o.maxRSS)));
+    const idle = median(openedOnly.map((o) => mb(o.maxRSS)));
     results.push({
       id: "vmcore.stream.peak-rss-mb",
-      value: mb,
-      unit: "MiB",
+      value: peak,
+      unit: "MB",
       peer: null,
       peerValue: null,
-      command: `node ${script} ${big} (streams ${(out.total / 2 ** 30).toFixed(2)} GiB; maxRSS from process.resourceUsage())`,
+      command: `node ${script} ${big} (streams ${(streamed[0]!.total / 2 ** 30).toFixed(2)} GiB; maxRSS from process.resourceUsage(), median of 3)`,
       target: "≤ 100 MB",
-      meetsTarget: mb <= 100,
-      note: `an empty node process peaks at ${(baseline.maxRSS / 1024).toFixed(0)} MiB on this machine.`,
+      meetsTarget: peak <= 100,
+      note: `the same child that only opens the dump peaks at ${idle.toFixed(0)} MB: streaming ${(streamed[0]!.total / 2 ** 30).toFixed(2)} GiB adds ${(peak - idle).toFixed(1)} MB.`,
     });
   }
   return results;
