@@ -228,3 +228,61 @@ describe("capture errors", () => {
   });
 });
 
+
+// fs/proc/vmcore.c's ELF32 path (kdump-formats §2.7) mirrors the ELF64 one with Elf32 sizes: a
+// 32-bit kexec_load user's elfcorehdr. Expected values are worked out by hand from §2.3–§2.4 and
+// read back with readelf, in both byte orders.
+describeWithPeers("capture of an ELF32 elfcorehdr, checked with readelf", [peers.readelf], () => {
+  for (const [littleEndian, e_machine, label] of [[true, EM.I386, "i386, little-endian"], [false, 20 /* EM_PPC */, "ppc32, big-endian"]] as const) {
+    it(`${label}: Elf32 header and phdr sizes, notes merged, PT_LOADs page-rounded`, async () => {
+      const cpu0 = testNote("CORE", 1, new Uint8Array(144).fill(0x5a), littleEndian); // 12 + 8 + 144 = 164 bytes
+      const info = testNote("VMCOREINFO", 0, new TextEncoder().encode("OSRELEASE=6.1.0-elf32\nPAGESIZE=4096\n"), littleEndian);
+      const hdr = writeTestCore({
+        elfClass: 32,
+        littleEndian,
+        e_machine,
+        phdrs: [
+          { p_type: PT.NOTE, p_offset: 0x7000n, p_memsz: 0x100n }, // CPU 0: one note, then final_note
+          { p_type: PT.NOTE, p_offset: 0x7400n, p_memsz: 0x100n }, // CPU 1: never written
+          { p_type: PT.NOTE, p_offset: 0x8000n, p_memsz: 0x400n }, // VMCOREINFO
+          // The elfcorehdr's PT_LOAD p_offset is the physical address (the kernel reads it, not p_paddr).
+          { p_type: PT.LOAD, p_offset: 0x1800n, p_paddr: 0x1800n, p_vaddr: 0xc0001800n, p_filesz: 0x1000n, p_memsz: 0x1000n },
+          { p_type: PT.LOAD, p_offset: 0x100000n, p_paddr: 0x100000n, p_vaddr: 0xc0100000n, p_filesz: 0x20000n, p_memsz: 0x20000n },
+        ],
+      });
+      const old = sparseOldMemory([
+        { address: 0x7000n, bytes: withFinalNote(cpu0) },
+        { address: 0x7400n, bytes: new Uint8Array(0x100) },
+        { address: 0x8000n, bytes: withFinalNote(info) },
+      ]);
+      const vmcore = captureVmcore(hdr, old);
+      expect(vmcore.droppedNotes).toEqual([{ phdrIndex: 1, address: 0x7400n, reason: "Warning: Zero PT_NOTE entries found" }]);
+      // e_phnum 5 - 3 PT_NOTEs + 1 = 3; header region roundup(52 + 3 * 32) = 4096; notes region 4096;
+      // [0x1000, 0x3000) then [0x100000, 0x120000) back to back from 8192.
+      expect(vmcore.size).toBe(8192 + 0x2000 + 0x20000);
+      const path = join(dir, `elf32-${littleEndian ? "le" : "be"}.vmcore`);
+      await vmcore.writeTo(path);
+
+      const out = execFileSync("readelf", ["-W", "-h", "-l", "-n", path], { encoding: "utf8" });
+      expect(out).toMatch(/Class:\s+ELF32/);
+      expect(out).toMatch(littleEndian ? /little endian/ : /big endian/);
+      expect(out).toMatch(/Number of program headers:\s+3\b/);
+      const rows = [...out.matchAll(/^\s+(NOTE|LOAD)\s+0x([0-9a-f]+) 0x([0-9a-f]+) 0x([0-9a-f]+) 0x([0-9a-f]+) 0x([0-9a-f]+)/gm)].map((m) =>
+        [m[1], ...m.slice(2).map((x) => parseInt(x!, 16))],
+      );
+      expect(rows).toEqual([
+        ["NOTE", 4096, 0, 0, 164 + info.length, 164 + info.length],
+        ["LOAD", 8192 + 0x800, 0xc0001800, 0x1800, 0x1000, 0x1000],
+        ["LOAD", 8192 + 0x2000, 0xc0100000, 0x100000, 0x20000, 0x20000],
+      ]);
+      const owners = [...out.matchAll(/^\s+(CORE|VMCOREINFO)\s+0x([0-9a-f]+)/gm)].map((m) => `${m[1]}:${parseInt(m[2]!, 16)}`);
+      expect(owners).toEqual(["CORE:144", `VMCOREINFO:${info.length - 24}`]);
+
+      // The file's bytes at each PT_LOAD's offset are old memory at its address (raw file reads, not our reader).
+      const file = readFileSync(path);
+      expect(Buffer.from(file.subarray(8192 + 0x800, 8192 + 0x1800)).equals(Buffer.from(patternBytes(0x1800n, 0x1000)))).toBe(true);
+      expect(Buffer.from(file.subarray(8192, 8192 + 0x800)).equals(Buffer.from(patternBytes(0x1000n, 0x800)))).toBe(true); // page rounding copies the head
+      expect(Buffer.from(file.subarray(8192 + 0x2000)).equals(Buffer.from(patternBytes(0x100000n, 0x20000)))).toBe(true);
+    });
+  }
+});
