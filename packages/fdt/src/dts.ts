@@ -1,10 +1,35 @@
-// Tree → DTS text exactly as `dtc -I dtb -O dts` (dtc 1.6.1, treesource.c) prints it: a blob has
-// no type information, so each value's form is guessed from its bytes the way dtc guesses.
+// Tree → DTS text exactly as `dtc -I dtb -O dts` (treesource.c) prints it: a blob has no type
+// information, so each value's form is guessed from its bytes the way dtc guesses. Two dialects:
+// dtc 1.6.x prints a string list as one literal with \0 inside; dtc 1.7.0 and later mark each
+// string of the list (treesource.c add_string_markers) and print `"a", "b"`.
+import { fail } from "./errors.js";
 import type { Fdt, FdtNode, FdtProperty } from "./tree.js";
+
+/** Which dtc's output to reproduce: "1.6" (dtc 1.6.x, the default) or "1.7" (dtc 1.7.0 and later). */
+export type DtsDialect = "1.6" | "1.7";
+
+/** Options for {@link toDts}. */
+export interface DtsOptions {
+  /** The dtc release whose text to reproduce. Default "1.6" (Debian bookworm's dtc 1.6.1). */
+  dialect?: DtsDialect;
+}
+
+/**
+ * The dialect that prints like a given dtc: accepts `dtc --version` output (`Version: DTC 1.7.2`)
+ * or a bare version (`1.6.1`). Releases before 1.7 print like 1.6. FDT_ERR_BADVALUE when the
+ * text holds no `MAJOR.MINOR` version.
+ */
+export function dtsDialect(version: string): DtsDialect {
+  const m = /(\d+)\.(\d+)/.exec(version);
+  if (!m) fail("FDT_ERR_BADVALUE", `no dtc version in ${JSON.stringify(version.slice(0, 80))}`);
+  const major = Number(m[1]);
+  const minor = Number(m[2]);
+  return major > 1 || (major === 1 && minor >= 7) ? "1.7" : "1.6";
+}
 
 const HEX2 = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
-/** How dtc 1.6 would print a value: as a string list, u32 cells or bytes (treesource.c guess_value_type). */
+/** How dtc prints a value: as a string (list), u32 cells or bytes (treesource.c guess_value_type, the same in 1.6 and 1.7). */
 export type DtsValueKind = "empty" | "string" | "cells" | "bytes";
 
 // dtc's isstring(): isprint in the C locale, NUL, or one of \a\b\t\n\v\f\r.
@@ -12,7 +37,7 @@ function isStringByte(c: number): boolean {
   return (c >= 0x20 && c <= 0x7e) || c === 0 || (c >= 7 && c <= 13);
 }
 
-/** The form dtc 1.6 chooses for a value (see {@link DtsValueKind}). */
+/** The form dtc chooses for a value (see {@link DtsValueKind}). */
 export function dtsValueKind(value: Uint8Array): DtsValueKind {
   const len = value.length;
   if (len === 0) return "empty";
@@ -28,10 +53,10 @@ export function dtsValueKind(value: Uint8Array): DtsValueKind {
   return "bytes";
 }
 
-function dtsString(b: Uint8Array): string {
+// One literal for b[start, end), whose last byte is the NUL dtc does not print.
+function dtsString(b: Uint8Array, start: number, end: number): string {
   let s = '"';
-  const end = b.length - 1;
-  for (let i = 0; i < end; i++) {
+  for (let i = start; i < end - 1; i++) {
     const c = b[i]!;
     switch (c) {
       case 7: s += "\\a"; break;
@@ -52,13 +77,29 @@ function dtsString(b: Uint8Array): string {
   return `${s}"`;
 }
 
-/** The text after the property name: `;` or ` = <value>;` as dtc 1.6 prints it. */
-export function dtsPropertyValue(value: Uint8Array): string {
+// dtc 1.7: each NUL-terminated string of the list is its own literal (add_string_markers).
+function dtsStringList(b: Uint8Array): string {
+  const parts: string[] = [];
+  let start = 0;
+  for (let i = 0; i < b.length; i++) {
+    if (b[i] === 0) {
+      parts.push(dtsString(b, start, i + 1));
+      start = i + 1;
+    }
+  }
+  return parts.join(", ");
+}
+
+/**
+ * The text after the property name: `;` or ` = <value>;` as dtc prints it in `dialect`
+ * (default "1.6"; the dialects differ only for values holding several strings).
+ */
+export function dtsPropertyValue(value: Uint8Array, dialect: DtsDialect = "1.6"): string {
   switch (dtsValueKind(value)) {
     case "empty":
       return ";";
     case "string":
-      return ` = ${dtsString(value)};`;
+      return ` = ${dialect === "1.7" ? dtsStringList(value) : dtsString(value, 0, value.length)};`;
     case "cells": {
       const v = new DataView(value.buffer, value.byteOffset, value.byteLength);
       const cells: string[] = [];
@@ -77,18 +118,22 @@ export function dtsPropertyValue(value: Uint8Array): string {
 }
 
 /**
- * Prints a tree as DTS, identical to `dtc -I dtb -O dts` (dtc 1.6.1) for the same blob:
+ * Prints a tree as DTS, identical to `dtc -I dtb -O dts` of the same blob by the dtc release
+ * `options.dialect` names (default "1.6"; see {@link dtsDialect}):
  * `/dts-v1/;`, `/memreserve/` lines, then nodes with tab indentation, properties before
  * children, a blank line before each child; a redundant `name` property is left out as dtc's
  * checks delete it. Labels are not printed (a blob has none).
  * Names are Latin-1 strings: encode the result with {@link dtsBytes} to get dtc's exact bytes.
+ * Not reproduced: the `&label` references dtc 1.7 prints for overlay blobs with `__local_fixups__`.
+ * Throws nothing.
  */
-export function toDts(fdt: Fdt): string {
+export function toDts(fdt: Fdt, options: DtsOptions = {}): string {
+  const dialect = options.dialect ?? "1.6";
   const out: string[] = ["/dts-v1/;\n\n"];
   for (const r of fdt.memoryReservations) {
     out.push(`/memreserve/\t0x${r.address.toString(16).padStart(16, "0")} 0x${r.size.toString(16).padStart(16, "0")};\n`);
   }
-  writeNode(out, fdt.root, 0);
+  writeNode(out, fdt.root, 0, dialect);
   return out.join("");
 }
 
@@ -106,15 +151,15 @@ export function redundantNameProperty(node: FdtNode): FdtProperty | undefined {
   return p;
 }
 
-function writeNode(out: string[], node: FdtNode, level: number): void {
+function writeNode(out: string[], node: FdtNode, level: number, dialect: DtsDialect): void {
   const indent = "\t".repeat(level);
   out.push(`${indent}${node.name === "" ? "/" : node.name} {\n`);
   const inner = `${indent}\t`;
   const skip = redundantNameProperty(node);
-  for (const p of node.properties) if (p !== skip) out.push(`${inner}${p.name}${dtsPropertyValue(p.value)}\n`);
+  for (const p of node.properties) if (p !== skip) out.push(`${inner}${p.name}${dtsPropertyValue(p.value, dialect)}\n`);
   for (const c of node.children) {
     out.push("\n");
-    writeNode(out, c, level + 1);
+    writeNode(out, c, level + 1, dialect);
   }
   out.push(`${indent}};\n`);
 }
@@ -126,7 +171,7 @@ export function dtsBytes(dts: string): Uint8Array {
   return out;
 }
 
-/** One property as dtc prints it inside a node (without indentation or newline). */
-export function dtsPropertyLine(p: FdtProperty): string {
-  return `${p.name}${dtsPropertyValue(p.value)}`;
+/** One property as dtc prints it inside a node (without indentation or newline), in `dialect` (default "1.6"). */
+export function dtsPropertyLine(p: FdtProperty, dialect: DtsDialect = "1.6"): string {
+  return `${p.name}${dtsPropertyValue(p.value, dialect)}`;
 }

@@ -31,7 +31,18 @@ export {
   stringsValue,
   u32Value,
 } from "./tree.js";
-export { type DtsValueKind, dtsBytes, dtsPropertyLine, redundantNameProperty, dtsPropertyValue, dtsValueKind, toDts } from "./dts.js";
+export {
+  type DtsDialect,
+  type DtsOptions,
+  type DtsValueKind,
+  dtsBytes,
+  dtsDialect,
+  dtsPropertyLine,
+  dtsPropertyValue,
+  dtsValueKind,
+  redundantNameProperty,
+  toDts,
+} from "./dts.js";
 export { SequentialWriter, type SequentialWriterOptions } from "./sequential-writer.js";
 export { type WriteOptions, writeFdt } from "./serialize.js";
 export { type ChildPosition, EditableFdt, type NodeRef, type PropertyInit } from "./blob.js";

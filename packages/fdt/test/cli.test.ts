@@ -28,6 +28,18 @@ describe("kdumpkit fdt (built CLI)", () => {
     }
   });
 
+  it("dts --dtc-version picks the dialect: 1.7 prints string lists as separate literals", () => {
+    const f = corpusPath("fdt/linux/armhf/bcm2711-rpi-4-b.dtb");
+    const v17 = kdumpkit("fdt", "dts", "--dtc-version", "1.7.0", f);
+    expect(v17.status).toBe(0);
+    expect(v17.stdout).toContain('\tcompatible = "raspberrypi,4-model-b", "brcm,bcm2711";\n');
+    expect(v17.stdout).not.toContain("\\0");
+    expect(kdumpkit("fdt", "dts", "--dtc-version", "Version: DTC 1.6.1", f).stdout).toBe(readCorpusText("fdt/linux/armhf/bcm2711-rpi-4-b.dts"));
+    const bad = kdumpkit("fdt", "dts", "--dtc-version", "latest", f);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("FDT_ERR_BADVALUE");
+  });
+
   it("check: 0 for a valid blob, 2 with the libfdt code and offset for a bad one", () => {
     expect(kdumpkit("fdt", "check", smp8).status).toBe(0);
     const bad = new Uint8Array(readFileSync(smp8));
@@ -76,6 +88,15 @@ describe("kdumpkit fdt (built CLI)", () => {
 });
 
 describeWithPeers("kdumpkit fdt output read by the real tools", [peers.dtc, peers.fdtget], () => {
+  it("dts --dtc-version \"$(dtc --version)\" prints what the installed dtc prints", () => {
+    const version = spawnSync("dtc", ["--version"], { encoding: "utf8" }).stdout;
+    for (const f of ["fdt/linux/armhf/bcm2711-rpi-4-b.dtb", "fdt/qemu/pseries-smp8.dtb"]) {
+      const dtc = spawnSync("dtc", ["-q", "-I", "dtb", "-O", "dts", corpusPath(f)], { encoding: "latin1" }).stdout;
+      expect(kdumpkit("fdt", "dts", "--dtc-version", version, corpusPath(f)).stdout).toBe(dtc);
+    }
+  });
+
+
   it("dtc and fdtget read an add-cpu result", () => {
     const out = join(dir, "tools.dtb");
     expect(kdumpkit("fdt", "add-cpu", smp8, out, "--count", "1").status).toBe(0);

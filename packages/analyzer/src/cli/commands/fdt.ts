@@ -8,6 +8,9 @@ import { EXIT } from "../exit-codes.js";
 interface FileArgs {
   file: string;
 }
+interface DtsArgs extends FileArgs {
+  "dtc-version": string;
+}
 interface OutArgs extends FileArgs {
   out: string;
 }
@@ -41,14 +44,23 @@ async function run(body: () => Promise<void>): Promise<void> {
   }
 }
 
-const dts: CommandModule<object, FileArgs> = {
+const dts: CommandModule<object, DtsArgs> = {
   command: "dts <file>",
   describe: "print the DTB as DTS, exactly as `dtc -I dtb -O dts` does",
-  builder: (y) => y.positional("file", { type: "string", demandOption: true, describe: "DTB file" }) as Argv<FileArgs>,
+  builder: (y) =>
+    y
+      .positional("file", { type: "string", demandOption: true, describe: "DTB file" })
+      // dtc 1.7 prints string lists as "a", "b" where 1.6 prints one literal with \0.
+      .option("dtc-version", {
+        type: "string",
+        default: "1.6",
+        describe: "print as this dtc release does (e.g. 1.6.1, 1.7.0, or `dtc --version` output)",
+      }) as Argv<DtsArgs>,
   handler: (a) =>
     run(async () => {
       const fdt = await import("@kdumpkit/fdt");
-      process.stdout.write(Buffer.from(fdt.dtsBytes(fdt.toDts(fdt.parseFdt(readInput(a.file))))));
+      const dialect = fdt.dtsDialect(a["dtc-version"]);
+      process.stdout.write(Buffer.from(fdt.dtsBytes(fdt.toDts(fdt.parseFdt(readInput(a.file)), { dialect }))));
     }),
 };
 
