@@ -5,6 +5,7 @@ import { describeElfcorehdr } from "./elfcorehdr-view.js";
 import type { AnalyzerInput } from "./input.js";
 import { type Hex, hex, SCHEMA_VERSION } from "./json.js";
 import { KernelMemory } from "./kernel-memory.js";
+import { dumpNrCpus } from "./nr-cpus.js";
 import { CPU_SYMBOLS, resolveSymbols, type SymbolTable } from "./symbols.js";
 
 /** State of a CPU's `crash_notes` buffer read from kernel memory through `__per_cpu_offset`. */
@@ -259,7 +260,7 @@ export function cpus(input: AnalyzerInput, options: CpusOptions = {}): CpusRepor
     },
     nrCpuIds,
     prPidMeaning: qemu ? "qemu-cpu-index-plus-1" : "task-pid",
-    nrCpus: dumpNotes.length,
+    nrCpus: dumpNrCpus(dump),
     symbols: CPU_SYMBOLS.flatMap((name) => {
       const s = symbols.get(name);
       return s ? [{ name, address: hex(s.address), source: s.source }] : [];

@@ -2,7 +2,7 @@ import { emName, ntName, PT } from "@kdumpkit/elf";
 import { describeElfcorehdr, type ElfcorehdrDescription } from "./elfcorehdr-view.js";
 import type { AnalyzerInput } from "./input.js";
 import { type Hex, hex, SCHEMA_VERSION } from "./json.js";
-import { makedumpfileNrCpus } from "./nr-cpus.js";
+import { dumpNrCpus } from "./nr-cpus.js";
 import { mergeRanges } from "./iomem.js";
 import { archOf, isDuplicateLoad, problemsOf, type ReportProblem } from "./report-common.js";
 
@@ -115,7 +115,7 @@ export function summary(input: AnalyzerInput): SummaryReport {
     bytesCovered: unionBytes(dump.loads.map((l) => ({ start: l.paddr, end: l.paddr + l.memsz }))),
     bytesInFile: dump.loads.filter((l) => l.readable).reduce((sum, l) => sum + Number(l.filesz), 0),
     noteCounts,
-    nrCpus: nrCpusOf(input),
+    nrCpus: dumpNrCpus(input.dump),
     elfcorehdr: null,
     problems: problemsOf(dump),
   };
@@ -124,19 +124,4 @@ export function summary(input: AnalyzerInput): SummaryReport {
 /** Size of the union of half-open physical ranges. */
 function unionBytes(ranges: { start: bigint; end: bigint }[]): number {
   return mergeRanges(ranges).reduce((sum, r) => sum + Number(r.end - r.start), 0);
-}
-
-function nrCpusOf(input: AnalyzerInput & { kind: "dump" }): number {
-  const dump = input.dump;
-  const segments = dump.noteSegments;
-  const last = segments[segments.length - 1];
-  if (!last) return 0;
-  if (last.fileOffset !== undefined && last.size !== undefined && dump.format === "elf") {
-    try {
-      return makedumpfileNrCpus(dump.source.read(last.fileOffset, last.size), dump.littleEndian);
-    } catch {
-      // fall through to the parsed notes
-    }
-  }
-  return last.notes.filter((n) => n.name === "CORE" && n.n_type === 1).length;
 }

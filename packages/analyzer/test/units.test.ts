@@ -50,3 +50,28 @@ describe("makedumpfile nr_cpus", () => {
     expect(makedumpfileNrCpus(withGap, true)).toBe(2);
   });
 });
+
+describe("makedumpfile nr_cpus: the name test of get_pt_note_info (reference §4.1)", () => {
+  const desc = encodePrstatus({ pr_pid: 1 }, "x86_64");
+  // One note by hand: header, name bytes padded to 4, desc.
+  const note = (namesz: number, name: number[], type = 1) => {
+    const nameBytes = new Uint8Array(Math.ceil(namesz / 4) * 4);
+    nameBytes.set(name.slice(0, nameBytes.length));
+    const header = new Uint8Array(12);
+    const v = new DataView(header.buffer);
+    v.setUint32(0, namesz, true);
+    v.setUint32(4, desc.length, true);
+    v.setUint32(8, type, true);
+    return new Uint8Array([...header, ...nameBytes, ...desc]);
+  };
+  const CORE = [0x43, 0x4f, 0x52, 0x45, 0];
+  it("compares the 5 bytes \"CORE\\0\" whatever n_namesz (1..15) says", () => {
+    expect(makedumpfileNrCpus(note(8, CORE), true)).toBe(1);
+    expect(makedumpfileNrCpus(note(12, CORE), true)).toBe(1);
+  });
+  it("skips n_namesz above 15 (its 15-byte name buffer) and names that are not CORE\\0", () => {
+    expect(makedumpfileNrCpus(note(16, CORE), true)).toBe(0);
+    expect(makedumpfileNrCpus(note(6, [...CORE.slice(0, 4), 0x58, 0]), true)).toBe(0);
+    expect(makedumpfileNrCpus(note(5, CORE, 2), true)).toBe(0);
+  });
+});
