@@ -85,12 +85,55 @@ describe("X86_64Translator on synthetic tables", () => {
     expect(t.walk(va + 5n).physicalAddress).toBe(0x40000005n);
   });
 
+  for (const fiveLevel of [false, true]) {
+    it(`${fiveLevel ? 5 : 4}-level: PS set in a PML${fiveLevel ? "5E/PML4E" : "4E"} is reserved: E_NO_TRANSLATION, not a 512 GiB page`, () => {
+      const mem = memory();
+      const top = 0x2000000n;
+      const va = fiveLevel ? 0xff11000000000000n : 0xffff888000000000n;
+      const t = new X86_64Translator({ readU64: mem.readU64, topPgt: 0xffffffff82000000n, physBase: 0n, fiveLevel, fastPaths: false });
+      mem.set(top, idx(va, fiveLevel ? 48n : 39n), 0x10000n | P | PSE);
+      expect(() => t.walk(va)).toThrow(expect.objectContaining({ code: "E_NO_TRANSLATION", message: expect.stringMatching(/reserved PS bit/) }));
+      if (fiveLevel) {
+        // PS in the PML4E under a good PML5E: refused as well.
+        mem.set(top, idx(va, 48n), 0x10000n | P);
+        mem.set(0x10000n, idx(va, 39n), 0x20000n | P | PSE);
+        expect(() => t.walk(va)).toThrow(expect.objectContaining({ code: "E_NO_TRANSLATION", message: expect.stringMatching(/level-4 entry .* reserved PS bit/) }));
+      }
+      // Such a slot is not taken for the direct-map base either.
+      expect(t.pageOffset).toBeUndefined();
+    });
+  }
+
   it("refuses an init_top_pgt outside the kernel image", () => {
     expect(() => new X86_64Translator({ readU64: () => 0n, topPgt: 0xffff888000000000n, physBase: 0n })).toThrow(expect.objectContaining({ code: "E_NO_TRANSLATION" }));
   });
 });
 
 describe("virtual reads on a dump with synthetic tables", () => {
+  it("a read spanning a 4 KiB page into a 2 MiB page takes each page's frame", () => {
+    // va .. va + 2 MiB is 512 4 KiB pages (PMD 0 → table); va + 2 MiB is one 2 MiB page (PMD 1, PS).
+    const ram = new Uint8Array(0x600000);
+    const v = new DataView(ram.buffer);
+    const va = 0xffffc90000000000n;
+    const put = (table: number, index: bigint, value: bigint) => v.setBigUint64(table + Number(index) * 8, value, true);
+    put(0x1000, idx(va, 39n), 0x2000n | P);
+    put(0x2000, idx(va, 30n), 0x3000n | P);
+    put(0x3000, 0n, 0x4000n | P);
+    put(0x3000, 1n, 0x400000n | P | PSE | PAT_LARGE); // 2 MiB frame at 4 MiB, PAT bit set
+    put(0x4000, 511n, 0x10000n | P); // last 4 KiB page of PMD 0 → 0x10000
+    ram.fill(0xcc, 0x10000, 0x11000);
+    for (let i = 0; i < 0x200000; i++) ram[0x400000 + i] = i & 0xff;
+    const info = new TextEncoder().encode("OSRELEASE=t\nPAGESIZE=4096\nSYMBOL(init_top_pgt)=ffffffff80001000\nNUMBER(phys_base)=0\n");
+    const dump = openDump(bufferSource(writeTestCore({ phdrs: [{ p_type: PT.NOTE, data: testNote("VMCOREINFO", 0, info) }, { p_type: PT.LOAD, p_paddr: 0n, data: ram }] })));
+    const boundary = va + 0x200000n;
+    const got = dump.readVirtual(boundary - 3n, 3 + 0x2000);
+    expect(Array.from(got.subarray(0, 3))).toEqual([0xcc, 0xcc, 0xcc]);
+    expect(Buffer.from(got.subarray(3)).equals(Buffer.from(ram.subarray(0x400000, 0x402000)))).toBe(true);
+    expect(dump.translator().walk(boundary + 0x1234n)).toEqual({ physicalAddress: 0x401234n, pageSize: 2 << 20, levels: 3 });
+    // The 2 MiB page ends at va + 4 MiB; PMD 2 is not present.
+    expect(() => dump.readVirtual(boundary + 0x200000n - 1n, 2)).toThrow(expect.objectContaining({ code: "E_NO_TRANSLATION" }));
+  });
+
   it("cross page boundaries, map to different frames, and name the first unreadable virtual address", () => {
     // Tables in physical 0x0..0x4000, data pages at 0x10000 and 0x30000 (0x20000 is a hole).
     const memSize = 0x40000;

@@ -118,7 +118,7 @@ export class X86_64Translator implements AddressTranslator {
         }
         if ((entry & PRESENT) === 0n) continue;
         if (shift === 30n) return slotStart;
-        if ((entry & PSE) !== 0n) return slotStart; // a large page above PUD level cannot occur; treat as mapped
+        if ((entry & PSE) !== 0n) continue; // reserved above PUD level: walk() refuses it, so the slot maps nothing
         const found = search(entry & this.entryMask, level + 1, base | (i << shift));
         if (found !== undefined) return found;
       }
@@ -162,6 +162,15 @@ export class X86_64Translator implements AddressTranslator {
         );
       }
       const remaining = shifts.length - level - 1;
+      // PS (bit 7) is reserved in PML5E and PML4E (Intel SDM vol. 3 §4.5, tables 4-14/4-15): the
+      // CPU faults on it with RSVD set instead of mapping a 512 GiB page, so neither do we.
+      if (shift > 30n && (entry & PSE) !== 0n) {
+        throw new VmcoreError(
+          "E_NO_TRANSLATION",
+          `${hex(va)}: level-${shifts.length - level} entry at physical ${hex(entryAddress)} has the reserved PS bit set (${hex(entry)})`,
+          { address: va },
+        );
+      }
       if (remaining === 0 || ((shift === 30n || shift === 21n) && (entry & PSE) !== 0n)) {
         const pageMask = (1n << shift) - 1n;
         // For large pages bit 12 is the PAT bit, not an address bit: mask by the page size.
