@@ -2,7 +2,7 @@
 // FDT headroom for CPU hotplug, CPU nodes under /cpus, /chosen kdump properties, /memory nodes.
 import type { EditableFdt } from "./blob.js";
 import { fail } from "./errors.js";
-import { cellsValue } from "./tree.js";
+import { cellsValue, checkCellCount } from "./tree.js";
 
 /** What the helpers need to read a tree: both {@link Fdt} and {@link EditableFdt} provide it. */
 export interface FdtReader {
@@ -157,10 +157,14 @@ export function cpuNodeProperties(t: CpuTemplate, id: number): [string, Uint8Arr
  * Adds a CPU node under /cpus modelled on `template` with `reg` = id (default: the next core
  * after the highest existing reg), `name@<id in hex>`, after the existing children, in one
  * splice. Returns the new node's path. FDT_ERR_NOSPACE (blob unchanged) when it does not fit;
- * FDT_ERR_EXISTS when that CPU exists.
+ * FDT_ERR_EXISTS when that CPU exists; FDT_ERR_BADVALUE when the id, or the server number of its
+ * last thread, is not a u32 (the cells would silently wrap).
  */
 export function addCpuNode(blob: EditableFdt, template: CpuTemplate, id?: number): { path: string; id: number } {
   const cpuId = id ?? template.maxReg + template.threads;
+  if (!Number.isInteger(cpuId) || cpuId < 0 || cpuId + Math.max(1, template.threads) - 1 > 0xffffffff) {
+    fail("FDT_ERR_BADVALUE", `CPU id ${cpuId} with ${template.threads} thread(s) does not fit in u32 cells`);
+  }
   const name = `${template.baseName}@${cpuId.toString(16)}`;
   blob.addNode("/cpus", name, cpuNodeProperties(template, cpuId), "last");
   if (cpuId > template.maxReg) template.maxReg = cpuId;
@@ -197,10 +201,16 @@ export function rootCells(r: FdtReader, path = "/"): { addressCells: number; siz
   return { addressCells, sizeCells: read("#size-cells", 1) };
 }
 
-/** Decodes a property of (address, size) pairs with the given cell counts. FDT_ERR_BADVALUE on a partial pair. */
+/**
+ * Decodes a property of (address, size) pairs with the given cell counts. FDT_ERR_BADVALUE on a
+ * partial pair; FDT_ERR_BADNCELLS when a count is not 0..4 or both are 0.
+ */
 export function decodeRanges(value: Uint8Array, addressCells: number, sizeCells: number): AddressRange[] {
+  checkCellCount(addressCells, "#address-cells");
+  checkCellCount(sizeCells, "#size-cells");
+  if (addressCells + sizeCells === 0) fail("FDT_ERR_BADNCELLS", "#address-cells and #size-cells are both 0");
   const step = (addressCells + sizeCells) * 4;
-  if (step === 0 || value.length % step) fail("FDT_ERR_BADVALUE", `${value.length} bytes are not whole (${addressCells}+${sizeCells})-cell ranges`);
+  if (value.length % step) fail("FDT_ERR_BADVALUE", `${value.length} bytes are not whole (${addressCells}+${sizeCells})-cell ranges`);
   const out: AddressRange[] = [];
   const num = (o: number, cells: number) => {
     let x = 0n;
@@ -213,8 +223,10 @@ export function decodeRanges(value: Uint8Array, addressCells: number, sizeCells:
   return out;
 }
 
-/** Encodes ranges with the given cell counts. FDT_ERR_BADVALUE when a number does not fit. */
+/** Encodes ranges with the given cell counts. FDT_ERR_BADVALUE when a number does not fit, FDT_ERR_BADNCELLS for a count not 0..4. */
 export function encodeRanges(ranges: readonly AddressRange[], addressCells: number, sizeCells: number): Uint8Array {
+  checkCellCount(addressCells, "#address-cells");
+  checkCellCount(sizeCells, "#size-cells");
   const parts = ranges.flatMap((r) => [cellsValue(r.address, addressCells), cellsValue(r.size, sizeCells)]);
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;

@@ -293,8 +293,22 @@ export function u32Value(...cells: number[]): Uint8Array {
   return out;
 }
 
-/** Encodes a number as `cells` big-endian cells. FDT_ERR_BADVALUE when it does not fit. */
+/** libfdt FDT_MAX_NCELLS: the most cells an address or size may take. */
+const FDT_MAX_NCELLS = 4;
+
+/** Throws FDT_ERR_BADNCELLS unless `cells` is a whole number of cells from 0 to FDT_MAX_NCELLS (4). */
+export function checkCellCount(cells: number, what: string): void {
+  if (!Number.isInteger(cells) || cells < 0 || cells > FDT_MAX_NCELLS) {
+    fail("FDT_ERR_BADNCELLS", `${what} ${cells} is not a cell count from 0 to ${FDT_MAX_NCELLS}`);
+  }
+}
+
+/**
+ * Encodes a number as `cells` big-endian cells. FDT_ERR_BADVALUE when it does not fit,
+ * FDT_ERR_BADNCELLS when `cells` is not 0..4.
+ */
 export function cellsValue(x: bigint, cells: number): Uint8Array {
+  checkCellCount(cells, "cell count");
   if (x < 0n || x >> BigInt(32 * cells) !== 0n) fail("FDT_ERR_BADVALUE", `0x${x.toString(16)} does not fit in ${cells} cell(s)`);
   const out = new Uint8Array(cells * 4);
   const v = new DataView(out.buffer);

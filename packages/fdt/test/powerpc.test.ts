@@ -3,9 +3,12 @@ import {
   EditableFdt,
   FdtError,
   addCpuNode,
+  cellsValue,
   cpuNodePaths,
   cpuNodeSize,
   cpuTemplate,
+  decodeRanges,
+  encodeRanges,
   kdumpFdtSize,
   memoryRanges,
   parseFdt,
@@ -124,5 +127,38 @@ describe("/chosen and /memory", () => {
     expect(memoryRanges(parseFdt(smp8))).toEqual([{ path: "/memory@0", ranges: [{ address: 0n, size: 0x8000_0000n }] }]);
     const virt = parseFdt(readCorpusBytes("fdt/qemu/virt-a57-smp4.dtb"));
     expect(memoryRanges(virt)).toEqual([{ path: "/memory@40000000", ranges: [{ address: 0x4000_0000n, size: 0x4000_0000n }] }]);
+  });
+});
+
+describe("bad arguments are typed errors, never a RangeError or a wrapped number", () => {
+  const codeOf = (fn: () => unknown): string | undefined => {
+    try {
+      fn();
+    } catch (e) {
+      if (e instanceof FdtError) return e.code;
+      throw e;
+    }
+    return undefined;
+  };
+
+  it("addCpuNode refuses an id that is not a u32 (FDT_ERR_BADVALUE) and leaves the blob as it was", () => {
+    const blob = EditableFdt.openInto(smp8, smp8.length + 0x2000);
+    const before = blob.bytes.slice();
+    const t = cpuTemplate(blob);
+    for (const id of [-1, 1.5, 2 ** 32, Number.NaN]) {
+      expect(codeOf(() => addCpuNode(blob, t, id))).toBe("FDT_ERR_BADVALUE");
+    }
+    // The next id after the highest reg would not fit in the u32 cells either.
+    expect(codeOf(() => addCpuNode(blob, { ...t, maxReg: 0xffffffff }))).toBe("FDT_ERR_BADVALUE");
+    expect(Buffer.compare(Buffer.from(blob.bytes), Buffer.from(before))).toBe(0);
+  });
+
+  it("cell counts outside 0..4 are FDT_ERR_BADNCELLS (libfdt FDT_MAX_NCELLS)", () => {
+    expect(codeOf(() => cellsValue(0n, -1))).toBe("FDT_ERR_BADNCELLS");
+    expect(codeOf(() => cellsValue(1n, 5))).toBe("FDT_ERR_BADNCELLS");
+    expect(codeOf(() => encodeRanges([{ address: 0n, size: 0n }], 2, -1))).toBe("FDT_ERR_BADNCELLS");
+    expect(codeOf(() => decodeRanges(new Uint8Array(16), 3, -1))).toBe("FDT_ERR_BADNCELLS");
+    expect(codeOf(() => decodeRanges(new Uint8Array(16), 1.5, 0.5))).toBe("FDT_ERR_BADNCELLS");
+    expect(decodeRanges(new Uint8Array(8), 2, 0)).toEqual([{ address: 0n, size: 0n }]);
   });
 });
