@@ -52,7 +52,8 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 /**
  * Builds the /proc/vmcore view of `elfcorehdr` over `oldMemory`, as the capture kernel does.
  * @throws VmcoreError `E_NOT_A_DUMP` ("Core image elf header is not sane": magic, class, ET_CORE, versions,
- * e_ehsize, e_phentsize, e_phnum 0), `E_TRUNCATED` (phdr table beyond the buffer), `E_TOO_LARGE`.
+ * e_ehsize, e_phentsize, e_phnum 0), `E_TRUNCATED` (phdr table beyond the buffer), `E_TOO_LARGE`, `E_IO` (old
+ * memory returned fewer note bytes than asked); what `oldMemory.read` throws (the kernel's -EFAULT).
  */
 export function captureVmcore(elfcorehdr: Uint8Array, oldMemory: OldMemory, options: CaptureOptions = {}): CapturedVmcore {
   const pageSize = options.pageSize ?? 4096;
@@ -68,6 +69,7 @@ export function captureVmcore(elfcorehdr: Uint8Array, oldMemory: OldMemory, opti
   // §2.1: the checks of elf_check_arch-less vmcore_init; e_phoff is NOT checked (phdrs follow the Ehdr).
   const insane =
     ehdr.e_type !== ET.CORE ? "e_type is not ET_CORE"
+    : ident.version !== 1 ? "EI_VERSION is not EV_CURRENT"
     : ehdr.e_version !== 1 ? "e_version is not EV_CURRENT"
     : ehdr.e_ehsize !== ehsize ? `e_ehsize ${ehdr.e_ehsize} is not ${ehsize}`
     : ehdr.e_phentsize !== phsize ? `e_phentsize ${ehdr.e_phentsize} is not ${phsize}`
@@ -93,8 +95,12 @@ export function captureVmcore(elfcorehdr: Uint8Array, oldMemory: OldMemory, opti
     if (ph.p_memsz > MAX_SAFE) throw new VmcoreError("E_TOO_LARGE", `${phdrName(index, "PT_NOTE")}: p_memsz ${hex(ph.p_memsz)} does not fit in 2^53`, { offset: ehsize + index * phsize });
     const maxSz = Number(ph.p_memsz);
     const bytes = oldMemory.read(ph.p_offset, maxSz);
+    if (bytes.length !== maxSz) {
+      throw new VmcoreError("E_IO", `old memory returned ${bytes.length} of ${maxSz} bytes for ${phdrName(index, "PT_NOTE")} at ${hex(ph.p_offset)}`, { address: ph.p_offset });
+    }
     const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
     let realSz = 0;
+    let exceeded = false;
     while (realSz + 12 <= maxSz) {
       const n_namesz = v.getUint32(realSz, le);
       if (n_namesz === 0) break;
@@ -103,9 +109,23 @@ export function captureVmcore(elfcorehdr: Uint8Array, oldMemory: OldMemory, opti
       if (realSz + sz > maxSz) {
         const reason = `Warning: Exceeded p_memsz, dropping PT_NOTE entry n_namesz=0x${n_namesz.toString(16)}, n_descsz=0x${n_descsz.toString(16)}`;
         droppedNotes.push({ phdrIndex: index, address: ph.p_offset + BigInt(realSz), reason });
+        exceeded = true;
         break;
       }
       realSz += sz;
+    }
+    // Fewer than 12 bytes left but a non-zero n_namesz: the kernel still computes sz >= 12, which
+    // passes p_memsz, so it warns and drops that entry (an n_descsz beyond p_memsz is whatever follows
+    // the kernel's buffer; we print 0 for it). With under 4 bytes left the kernel reads n_namesz
+    // itself past its buffer: undefined, so we stop quietly.
+    const left = maxSz - realSz;
+    if (!exceeded && left >= 4 && left < 12) {
+      const n_namesz = v.getUint32(realSz, le);
+      if (n_namesz !== 0) {
+        const n_descsz = left >= 8 ? v.getUint32(realSz + 4, le) : 0;
+        const reason = `Warning: Exceeded p_memsz, dropping PT_NOTE entry n_namesz=0x${n_namesz.toString(16)}, n_descsz=0x${n_descsz.toString(16)}`;
+        droppedNotes.push({ phdrIndex: index, address: ph.p_offset + BigInt(realSz), reason });
+      }
     }
     if (realSz === 0) droppedNotes.push({ phdrIndex: index, address: ph.p_offset, reason: "Warning: Zero PT_NOTE entries found" });
     noteParts.push(bytes.subarray(0, realSz));

@@ -8,6 +8,7 @@ import { EM, ElfError, PT, buildElfcorehdr, parseElfHeader, parseProgramHeaders 
 import { VmcoreError, captureVmcore, openDump } from "@kdumpkit/vmcore";
 import { decompressedCorpusPath, readCorpusBytes, readCorpusText } from "../../../test-support/corpus.js";
 import { describeWithPeers, peers } from "../../../test-support/peers.js";
+import { codeOf } from "./support/error-code.js";
 import { patternBytes, sparseOldMemory, testNote, writeTestCore } from "./support/elf-writer.js";
 
 const withFinalNote = (b: Uint8Array) => Uint8Array.from([...b, ...new Uint8Array(12)]);
@@ -165,6 +166,36 @@ describe("capture errors", () => {
     const v = captureVmcore(hdr, sparseOldMemory([{ address: 0x1000n, bytes: big }]));
     expect(v.droppedNotes[0]!.reason).toMatch(/Exceeded p_memsz/);
     expect(phdrsOf(v.header)[0]!.p_filesz).toBe(0x164n);
+  });
+
+  it("a note header cut by p_memsz (4..11 bytes left, n_namesz set) is dropped with the kernel's warning", () => {
+    const note = testNote("CORE", 1, prstatus(1)); // 0x164 bytes
+    for (const left of [4, 8, 11]) {
+      const memsz = 0x164 + left;
+      const hdr = writeTestCore({ phdrs: [{ p_type: PT.NOTE, p_offset: 0x1000n, p_filesz: BigInt(memsz), p_memsz: BigInt(memsz) }] });
+      const bytes = new Uint8Array(memsz);
+      bytes.set(note);
+      new DataView(bytes.buffer).setUint32(0x164, 5, true); // n_namesz of a next note that cannot fit
+      if (left >= 8) new DataView(bytes.buffer).setUint32(0x168, 7, true);
+      const v = captureVmcore(hdr, sparseOldMemory([{ address: 0x1000n, bytes }]));
+      expect(v.droppedNotes, `${left} bytes left`).toEqual([
+        { phdrIndex: 0, address: 0x1164n, reason: `Warning: Exceeded p_memsz, dropping PT_NOTE entry n_namesz=0x5, n_descsz=0x${left >= 8 ? 7 : 0}` },
+      ]);
+      expect(phdrsOf(v.header)[0]!.p_filesz).toBe(0x164n);
+    }
+  });
+
+  it("E_IO when old memory returns fewer note bytes than p_memsz (no raw RangeError)", () => {
+    const hdr = writeTestCore({ phdrs: [{ p_type: PT.NOTE, p_offset: 0x1000n, p_filesz: 0x170n, p_memsz: 0x170n }] });
+    const short = { read: (_a: bigint, n: number) => new Uint8Array(n - 1) };
+    expect(codeOf(() => captureVmcore(hdr, short))).toBe("E_IO");
+  });
+
+  it("E_NOT_A_DUMP when EI_VERSION is not EV_CURRENT", () => {
+    const { hdr, old } = smallScenario();
+    const bad = hdr.slice();
+    bad[6] = 2;
+    expect(codeOf(() => captureVmcore(bad, old))).toBe("E_NOT_A_DUMP");
   });
 
   it("a failing old-memory read leaves no file behind", async () => {
