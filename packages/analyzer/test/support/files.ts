@@ -11,3 +11,8 @@ export function tempFile(name: string, data: Uint8Array | string): string {
   writeFileSync(path, data);
   return path;
 }
+
+/** A path named `name` in the temp folder, for a command to write (nothing is created). */
+export function tempPath(name: string): string {
+  return join(root, name);
+}
