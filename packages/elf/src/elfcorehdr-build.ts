@@ -138,12 +138,40 @@ export function writeEhdr(v: DataView, out: Uint8Array, spec: ElfcorehdrSpec, ph
   v.setUint16(62, 0, le);
 }
 
-/** Throws `E_INVALID_ARGUMENT` for a bad note size or a bad or duplicate CPU id. */
+/**
+ * Throws `E_INVALID_ARGUMENT` unless `x` fits a u64 field: DataView.setBigUint64 would otherwise
+ * store it modulo 2^64 without a word.
+ */
+export function checkU64(x: bigint, what: string): void {
+  if (typeof x !== "bigint" || x < 0n || x >= 1n << 64n) throw new ElfError("E_INVALID_ARGUMENT", `${what} ${String(x)} is not a u64`);
+}
+
+function checkUint(x: number, bits: number, what: string): void {
+  if (!Number.isInteger(x) || x < 0 || x >= 2 ** bits) throw new ElfError("E_INVALID_ARGUMENT", `${what} ${x} is not a u${bits}`);
+}
+
+/**
+ * Throws `E_INVALID_ARGUMENT` for a bad note size, a bad or duplicate CPU id, or a value that does
+ * not fit the field it is written to (u64 addresses and sizes, u16 e_machine, u8 EI_OSABI).
+ */
 export function checkSpec(spec: ElfcorehdrSpec): void {
   if (!Number.isSafeInteger(spec.noteBytes) || spec.noteBytes <= 0) throw new ElfError("E_INVALID_ARGUMENT", `bad noteBytes ${spec.noteBytes}`);
+  checkUint(spec.e_machine, 16, "e_machine");
+  checkUint(spec.osabi ?? 0, 8, "EI_OSABI");
+  checkU64(spec.pageOffset, "pageOffset");
+  checkU64(spec.vmcoreinfo.address, "VMCOREINFO address");
+  if (!Number.isSafeInteger(spec.vmcoreinfo.size) || spec.vmcoreinfo.size < 0) {
+    throw new ElfError("E_INVALID_ARGUMENT", `VMCOREINFO size ${spec.vmcoreinfo.size} is not a byte count`);
+  }
+  if (spec.kernelText) {
+    checkU64(spec.kernelText.paddr, "kernel text paddr");
+    checkU64(spec.kernelText.vaddr, "kernel text vaddr");
+    checkU64(spec.kernelText.size, "kernel text size");
+  }
   const seen = new Set<number>();
   for (const c of spec.cpus) {
     if (!Number.isSafeInteger(c.cpu) || c.cpu < 0 || seen.has(c.cpu)) throw new ElfError("E_INVALID_ARGUMENT", `bad or duplicate CPU id ${c.cpu}`);
+    checkU64(c.crashNotesAddress, `CPU ${c.cpu} crash_notes address`);
     seen.add(c.cpu);
   }
 }
@@ -152,7 +180,7 @@ export function checkSpec(spec: ElfcorehdrSpec): void {
  * Builds the elfcorehdr exactly as crash_prepare_elf64_headers() does (reference §1.1): sized for
  * every possible CPU + VMCOREINFO + the kernel-text slot (always counted) + the RAM ranges left after
  * `exclude`, rounded up to 4096 bytes, unused bytes zero; e_phnum counts what was written.
- * @throws ElfError `E_INVALID_ARGUMENT` (bad ranges, duplicate CPUs), `E_CAPACITY` (more than 65535 phdrs,
+ * @throws ElfError `E_INVALID_ARGUMENT` (bad ranges, duplicate CPUs, values that do not fit their fields), `E_CAPACITY` (more than 65535 phdrs,
  *   which the kernel's u16 e_phnum cannot count).
  */
 export function buildElfcorehdr(spec: ElfcorehdrSpec): Uint8Array {

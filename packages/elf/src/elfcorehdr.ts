@@ -4,7 +4,7 @@
 import { PN_XNUM } from "./constants.js";
 import {
   type CrashCpu, type ElfcorehdrSpec, type MemoryRange,
-  checkRange, checkSpec, cpuPhdr, elfcorehdrPhdrs, elfcorehdrSegmentSize, elfcorehdrSlots, elfcorehdrSlotsNeeded,
+  checkRange, checkSpec, checkU64, cpuPhdr, elfcorehdrPhdrs, elfcorehdrSegmentSize, elfcorehdrSlots, elfcorehdrSlotsNeeded,
   excludeRanges, ramPhdr, selectCpus, writeEhdr,
 } from "./elfcorehdr-build.js";
 import { type ElfcorehdrRecoveryOptions, recoverElfcorehdr } from "./elfcorehdr-recover.js";
@@ -231,10 +231,12 @@ export class Elfcorehdr {
   /**
    * CPU hot-add (KEXEC_CRASH_HP_ADD_CPU): adds a PT_NOTE for the CPU's crash_notes, in CPU-id order.
    * (With kexec_file the kernel already describes every possible CPU and skips CPU events.)
-   * @throws ElfError `E_CAPACITY` (buffer untouched), `E_INVALID_ARGUMENT` if the CPU is already there.
+   * @throws ElfError `E_CAPACITY` (buffer untouched), `E_INVALID_ARGUMENT` if the CPU is already there
+   *   or its crash_notes address is not a u64.
    */
   addCpu(cpu: CrashCpu): void {
     if (!Number.isSafeInteger(cpu.cpu) || cpu.cpu < 0) throw new ElfError("E_INVALID_ARGUMENT", `bad CPU id ${cpu.cpu}`);
+    checkU64(cpu.crashNotesAddress, `CPU ${cpu.cpu} crash_notes address`);
     let i = 0;
     while (i < this.#cpus.length && this.#cpus[i]!.cpu < cpu.cpu) i++;
     if (this.#cpus[i]?.cpu === cpu.cpu) throw new ElfError("E_INVALID_ARGUMENT", `CPU ${cpu.cpu} already has a PT_NOTE`);

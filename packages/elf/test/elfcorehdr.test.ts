@@ -147,3 +147,31 @@ describe("Elfcorehdr (in-place hotplug updates)", () => {
     );
   });
 });
+
+describe("bad spec values are E_INVALID_ARGUMENT, never a RangeError or a silently wrapped field", () => {
+  const bad: [string, (s: ReturnType<typeof spec>) => void][] = [
+    ["fractional VMCOREINFO size (BigInt(1.5) threw RangeError)", (s) => { s.vmcoreinfo.size = 1.5; }],
+    ["negative VMCOREINFO address", (s) => { s.vmcoreinfo.address = -1n; }],
+    ["crash_notes address above 64 bits", (s) => { s.cpus[0]!.crashNotesAddress = 1n << 64n; }],
+    ["e_machine above 16 bits", (s) => { s.e_machine = 0x10000; }],
+    ["negative pageOffset", (s) => { s.pageOffset = -1n; }],
+    ["kernel text size above 64 bits", (s) => { s.kernelText = { paddr: 0n, vaddr: 0n, size: 1n << 64n }; }],
+    ["osabi above 8 bits", (s) => { s.osabi = 256; }],
+  ];
+  for (const [what, mutate] of bad) {
+    it(what, () => {
+      const s = spec(2, 1);
+      mutate(s);
+      expect(code(() => buildElfcorehdr(s))).toBe("E_INVALID_ARGUMENT");
+      expect(code(() => Elfcorehdr.create(s, { maxCpus: 4, maxMemoryRanges: 4 }))).toBe("E_INVALID_ARGUMENT");
+    });
+  }
+
+  it("addCpu refuses a crash_notes address outside 64 bits and leaves the buffer as it was", () => {
+    const h = Elfcorehdr.create(spec(2, 1), { maxCpus: 4, maxMemoryRanges: 4 });
+    const before = h.buffer.slice();
+    expect(code(() => h.addCpu({ cpu: 7, crashNotesAddress: -4096n }))).toBe("E_INVALID_ARGUMENT");
+    expect(code(() => h.addCpu({ cpu: 7, crashNotesAddress: 1n << 64n }))).toBe("E_INVALID_ARGUMENT");
+    expect(Buffer.compare(Buffer.from(h.buffer), Buffer.from(before))).toBe(0);
+  });
+});
