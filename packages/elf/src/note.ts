@@ -96,9 +96,10 @@ export function parseNotes(bytes: Uint8Array, littleEndian: boolean, baseOffset 
     if (descStart + n_descsz > len) {
       return { notes, end: { kind: "truncated", offset: baseOffset + o, needed: size } };
     }
+    // Search the NUL only inside n_namesz: a name without one must not scan the rest of the segment.
     let nameEnd = nameStart + n_namesz;
-    const nul = bytes.indexOf(0, nameStart);
-    if (nul !== -1 && nul < nameEnd) nameEnd = nul;
+    const nul = bytes.subarray(nameStart, nameEnd).indexOf(0);
+    if (nul !== -1) nameEnd = nameStart + nul;
     const name = utf8.decode(bytes.subarray(nameStart, nameEnd));
     notes.push({
       offset: baseOffset + o,
@@ -115,12 +116,17 @@ export function parseNotes(bytes: Uint8Array, littleEndian: boolean, baseOffset 
 
 /**
  * Encodes one note with the kernel's 4-byte padding (name NUL-terminated).
- * @throws ElfError `E_BAD_NOTE` for an empty name or a name containing NUL (readers would stop there).
+ * @throws ElfError `E_BAD_NOTE` for an empty name or a name containing NUL (readers would stop
+ *   there), or an n_type that is not a u32.
  */
 export function encodeNote(note: NoteInput, littleEndian: boolean): Uint8Array {
   const out = new Uint8Array(encodedNoteSize(note));
   writeNote(out, 0, note, littleEndian);
   return out;
+}
+
+function checkType(type: number): void {
+  if (!Number.isInteger(type) || type < 0 || type > 0xffffffff) throw new ElfError("E_BAD_NOTE", `n_type ${type} is not a u32`);
 }
 
 function nameBytes(name: string): Uint8Array {
@@ -130,6 +136,7 @@ function nameBytes(name: string): Uint8Array {
 }
 
 function encodedNoteSize(note: NoteInput): number {
+  checkType(note.type);
   return noteSize(nameBytes(note.name).length + 1, note.desc.length);
 }
 

@@ -43,9 +43,13 @@ const LAYOUTS: Record<PrstatusArch, PrstatusLayout> = { x86_64, aarch64, ppc64, 
 /** Offset of `pr_reg` in elf_prstatus on every LP64 architecture. */
 const PR_REG_OFFSET = 112;
 
-/** The register layout used for `arch` (names, widths, byte order, size). */
+/**
+ * The register layout used for `arch` (names, widths, byte order, size).
+ * @throws ElfError `E_UNSUPPORTED_ARCH` for an architecture without a layout.
+ */
 export function prstatusLayout(arch: PrstatusArch): PrstatusLayout {
-  const layout = LAYOUTS[arch];
+  // Own properties only: "toString" or "constructor" from a caller's string is no layout.
+  const layout = Object.hasOwn(LAYOUTS, arch) ? LAYOUTS[arch] : undefined;
   if (!layout) throw new ElfError("E_UNSUPPORTED_ARCH", `no elf_prstatus layout for ${String(arch)}`);
   return layout;
 }
@@ -66,7 +70,10 @@ export function prstatusArchForMachine(e_machine: number, littleEndian: boolean)
   }
 }
 
-/** `sizeof(struct elf_prstatus)`: 336 x86_64, 392 aarch64, 504 ppc64/ppc64le, 336 s390x. */
+/**
+ * `sizeof(struct elf_prstatus)`: 336 x86_64, 392 aarch64, 504 ppc64/ppc64le, 336 s390x.
+ * @throws ElfError `E_UNSUPPORTED_ARCH`.
+ */
 export function prstatusSize(arch: PrstatusArch): number {
   return prstatusLayout(arch).size;
 }

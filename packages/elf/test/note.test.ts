@@ -55,4 +55,22 @@ describe("notes", () => {
       }
     }
   });
+
+  it("E_BAD_NOTE for an n_type that is not a u32 (setUint32 would wrap -1 to 0xffffffff)", () => {
+    for (const type of [-1, 2 ** 32, 1.5]) {
+      let code = "none";
+      try {
+        encodeNote({ name: "CORE", type, desc: new Uint8Array(0) }, le);
+      } catch (e) {
+        code = (e as ElfError).code;
+      }
+      expect(code).toBe("E_BAD_NOTE");
+    }
+  });
+
+  it("a name without NUL is cut at n_namesz, not searched for past it", () => {
+    const b = encodeNote({ name: "CORE", type: 1, desc: Uint8Array.of(0x41, 0, 0, 0) }, le);
+    b[16] = 0x58; // the name's NUL becomes 'X': n_namesz 5 still bounds the name
+    expect(parseNotes(b, le).notes[0]!.name).toBe("COREX");
+  });
 });

@@ -59,6 +59,9 @@ describe("prstatus", () => {
       () => parsePrstatus(new Uint8Array(300), "x86_64"),
       () => encodePrstatus({ registers: { nope: 1n } }, "x86_64"),
       () => parsePrstatus(new Uint8Array(400), "mips" as never),
+      // an Object.prototype name must not be taken for a layout (it was: TypeError)
+      () => parsePrstatus(new Uint8Array(400), "toString" as never),
+      () => encodePrstatus({}, "constructor" as never),
     ]) {
       try {
         f();
@@ -66,7 +69,7 @@ describe("prstatus", () => {
         codes.push((e as ElfError).code);
       }
     }
-    expect(codes).toEqual(["E_BAD_NOTE", "E_BAD_NOTE", "E_UNSUPPORTED_ARCH"]);
+    expect(codes).toEqual(["E_BAD_NOTE", "E_BAD_NOTE", "E_UNSUPPORTED_ARCH", "E_UNSUPPORTED_ARCH", "E_UNSUPPORTED_ARCH"]);
   });
 
   it("isAllZero", () => {
