@@ -34,7 +34,7 @@ export const FDT_ERR = {
   BADVALUE: "FDT_ERR_BADVALUE",
   /** A block offset is misaligned (memory reservation map not 8-aligned, structure not 4-aligned). */
   ALIGNMENT: "FDT_ERR_ALIGNMENT",
-  /** A limit that protects against hostile input was exceeded (depth, node count); names the limit. */
+  /** A limit that protects against hostile input was exceeded (`maxDepth`); the message names the limit. */
   LIMIT: "FDT_ERR_LIMIT",
 } as const;
 

@@ -8,6 +8,8 @@ export interface FdtReserveEntry {
 }
 
 const EMPTY = new Uint8Array(0);
+// One decoder for every string read: constructing one per string cost more than the decoding.
+const utf8 = new TextDecoder();
 
 /** A property: its name and raw big-endian value bytes. */
 export class FdtProperty {
@@ -278,7 +280,7 @@ export function propStrings(p: FdtProperty): string[] {
   let start = 0;
   for (let i = 0; i < b.length; i++) {
     if (b[i] === 0) {
-      out.push(new TextDecoder().decode(b.subarray(start, i)));
+      out.push(utf8.decode(b.subarray(start, i)));
       start = i + 1;
     }
   }
