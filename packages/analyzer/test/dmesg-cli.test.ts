@@ -1,11 +1,14 @@
 // `kdumpkit dmesg` run from the built bin as a user runs it (`pnpm test` builds first).
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { closeSync, copyFileSync, existsSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { closeInput, KernelMemory, openInput, readDmesg } from "@kdumpkit/analyzer";
 import { beforeAll, describe, expect, it } from "vitest";
 import { corpusPath, decompressedCorpusPath, readCorpusBytes, repoRoot } from "../../../test-support/corpus.js";
+import { tempPath } from "./support/files.js";
 
-const bin = join(repoRoot, "packages/analyzer/dist/cli/main.js");
+// The bin as package.json declares it (the bundle users run), not the unbundled dist/cli/main.js.
+const bin = join(repoRoot, "packages/analyzer", (JSON.parse(readFileSync(join(repoRoot, "packages/analyzer/package.json"), "utf8")) as { bin: { kdumpkit: string } }).bin.kdumpkit);
 
 function kdumpkit(...args: string[]) {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: "buffer", maxBuffer: 1 << 28 });
@@ -44,6 +47,37 @@ describe("kdumpkit dmesg", () => {
     expect(report).toMatchObject({ schemaVersion: 1, command: "dmesg", format: "lockless", total: 425, firstSeq: 0, lastSeq: 424, filtered: 423 });
     expect(report.records[1]).toEqual({ seq: 424, timestampNs: "17448399389", level: 4, facility: 0, callerId: "T275", text: " </TASK>", textEncoding: "utf-8", emptyLine: false, truncated: false });
     expect(report.ring.address).toMatch(/^0x[0-9a-f]+$/);
+  });
+
+  it("a record with an impossible text_blk_lpos is skipped and named, and the exit code is 1 (findings)", async () => {
+    // A copy of dumpP with descriptor 0x100's text_blk_lpos.next set 8 bytes before its begin.
+    const input = await openInput(dumpP);
+    if (input.kind !== "dump") throw new Error("dumpP is a dump");
+    const prb = BigInt(readDmesg(input).ring!.address);
+    const mem = new KernelMemory(input.dump);
+    const desc = mem.word(prb + 8n) + 0x100n * 24n; // desc_ring.descs; struct prb_desc is 24 bytes
+    const begin = mem.word(desc + 8n);
+    const physical = mem.physicalOf(desc + 16n);
+    const load = input.dump.loads.find((l) => l.readable && physical >= l.paddr && physical + 8n <= l.paddr + l.filesz)!;
+    const fileOffset = Number(BigInt(load.fileOffset) + physical - load.paddr);
+    closeInput(input);
+    const copy = tempPath("dmesg-bad-lpos.elf");
+    copyFileSync(dumpP, copy);
+    const fd = openSync(copy, "r+");
+    const next = Buffer.alloc(8);
+    next.writeBigUInt64LE((begin - 8n) & 0xffff_ffff_ffff_ffffn);
+    writeSync(fd, next, 0, 8, fileOffset);
+    closeSync(fd);
+
+    const text = kdumpkit("dmesg", copy);
+    expect(text.status).toBe(1);
+    expect(text.stderr).toMatch(/1 inconsistent record\(s\) skipped/);
+    const json = kdumpkit("dmesg", copy, "--json");
+    expect(json.status).toBe(1);
+    const report = JSON.parse(json.text);
+    expect(report.skipped.badBlock).toBe(1);
+    expect(report.problems[0].address).toBe(`0x${desc.toString(16)}`);
+    expect(kdumpkit("dmesg", copy, "--strict").status).toBe(2);
   });
 
   it("bad input: exit code 2 and a coded message on stderr", () => {

@@ -34,16 +34,18 @@ export const dmesgCommand = defineCommand({
         ...(tail !== undefined ? { tail: Number(tail) } : {}),
         strict: args.strict === true,
       });
+      // Records skipped as inconsistent are findings (exit 1): the log shown is not the whole log.
+      const exitCode = report.skipped.badBlock > 0 ? 1 : 0;
       if (args.json) {
         io.printJson(report);
-        return 0;
+        return exitCode;
       }
       const { formatDmesgBytes } = await import("../../dmesg/format.js");
       const bytes = formatDmesgBytes(report.records, { style, callerId: args["caller-id"] === true });
       // Written as bytes: the log may hold bytes that are not UTF-8 (kernel style copies them as they are).
       await new Promise<void>((resolve, reject) => process.stdout.write(bytes, (e) => (e ? reject(e) : resolve())));
       if (report.skipped.badBlock > 0) process.stderr.write(`kdumpkit dmesg: ${report.skipped.badBlock} inconsistent record(s) skipped (see --json problems)\n`);
-      return 0;
+      return exitCode;
     } finally {
       closeInput(input);
     }
