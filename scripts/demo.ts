@@ -4,21 +4,37 @@
 //  3. CPU 1 is taken offline; CPU 2 panics. The capture kernel builds /proc/vmcore from the
 //     header and the old memory (emulated by @kdumpkit/vmcore).
 //  4. The analyzer (the built `kdumpkit` CLI) looks at the result.
-//  5. The same on the real kdump dump of the corpus (dumpP.d31), when ../shared/corpus is there.
+//  5. The same crash had the hotplug updates been missed (a stale elfcorehdr): what the analyzer says.
+//  6. The real kdump dump of the corpus (dumpP.d31), when ../shared/corpus is there.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildOldMemory, capture, iomemText, prepareElfcorehdr, RAM_A, RAM_B, systemMapText } from "../packages/analyzer/test/support/synthetic-kernel.js";
+import { buildOldMemory, capture, crash, iomemText, prepareElfcorehdr, RAM_A, RAM_B, systemMapText } from "../packages/analyzer/test/support/synthetic-kernel.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const bin = join(root, "packages/analyzer/dist/cli/kdumpkit.js");
+// The bin exactly as the package declares it (the bundle npm would install), not a guessed path.
+const analyzerDir = join(root, "packages/analyzer");
+const bin = join(analyzerDir, (JSON.parse(readFileSync(join(analyzerDir, "package.json"), "utf8")) as { bin: { kdumpkit: string } }).bin.kdumpkit);
 const work = mkdtempSync(join(tmpdir(), "kdumpkit-demo-"));
 const started = Date.now();
 
+const bold = process.stdout.isTTY && !process.env.NO_COLOR ? (s: string) => `\x1b[1m${s}\x1b[0m` : (s: string) => s;
+
 function heading(text: string): void {
-  console.log(`\n\x1b[1m== ${text}\x1b[0m`);
+  console.log(`\n${bold(`== ${text}`)}`);
+}
+
+/** Decompresses a corpus file into the OS temp folder once (temp name + rename: an interrupted run leaves no truncated file). */
+function decompressed(xzPath: string, name: string): string {
+  const path = join(tmpdir(), name);
+  if (!existsSync(path)) {
+    const partial = `${path}.${process.pid}.partial`;
+    writeFileSync(partial, execFileSync("xz", ["-dc", xzPath], { maxBuffer: 1 << 30 }));
+    renameSync(partial, path);
+  }
+  return path;
 }
 
 function kdumpkit(...args: string[]): void {
@@ -60,15 +76,19 @@ kdumpkit("summary", join(work, "elfcorehdr"));
 kdumpkit("cpus", dumpPath, "--system-map", mapPath);
 kdumpkit("check", dumpPath, "--system-map", mapPath, "--iomem", iomemPath);
 
-heading("5. the real kdump dump of the corpus (dumpP.d31: 3 CPUs, CPU 1 offline, crash on CPU 2)");
+heading("5. the same crash with the hotplug updates missed: CPU 3 and the 2 MiB were added after the header was prepared");
+const stale = crash({ ...scenario, headerCpus: [0, 1, 2], headerMemory: [RAM_A] });
+const staleDump = join(work, "vmcore.stale");
+writeFileSync(staleDump, stale.vmcore);
+kdumpkit("check", staleDump, "--system-map", mapPath, "--iomem", iomemPath);
+
+heading("6. the real kdump dump of the corpus (dumpP.d31: 3 CPUs, CPU 1 offline, crash on CPU 2)");
 const corpus = resolve(root, "../shared/corpus/vmcore");
 if (!existsSync(join(corpus, "dumpP.d31.elf.xz"))) {
   console.log(`skipped: ${corpus} is absent (the corpus lives beside the repository as ../shared/corpus)`);
 } else {
-  const dump = join(tmpdir(), "kdumpkit-demo-dumpP.d31.elf");
-  const map = join(tmpdir(), "kdumpkit-demo-System.map-6.12.117");
-  if (!existsSync(dump)) writeFileSync(dump, execFileSync("xz", ["-dc", join(corpus, "dumpP.d31.elf.xz")], { maxBuffer: 1 << 30 }));
-  if (!existsSync(map)) writeFileSync(map, execFileSync("xz", ["-dc", join(corpus, "System.map-6.12.117+deb12-amd64.xz")], { maxBuffer: 1 << 30 }));
+  const dump = decompressed(join(corpus, "dumpP.d31.elf.xz"), "kdumpkit-demo-dumpP.d31.elf");
+  const map = decompressed(join(corpus, "System.map-6.12.117+deb12-amd64.xz"), "kdumpkit-demo-System.map-6.12.117");
   kdumpkit("summary", dump);
   kdumpkit("cpus", dump, "--system-map", map);
 }
