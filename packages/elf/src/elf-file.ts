@@ -3,7 +3,7 @@ import { ElfError, toSafeNumber } from "./errors.js";
 import { type ElfHeader, parseElfHeader } from "./header.js";
 import { type NoteSegment, parseNotes } from "./note.js";
 import { type ProgramHeader, parseProgramHeaders, phdrSize } from "./program-header.js";
-import { type SectionHeader, parseSectionHeader } from "./section-header.js";
+import { type SectionHeader, parseSectionHeader, shdrSize } from "./section-header.js";
 
 /** A whole ELF file read from one buffer. */
 export interface ElfFile {
@@ -15,6 +15,8 @@ export interface ElfFile {
   sectionHeader0?: SectionHeader;
   /** The notes of every PT_NOTE segment that lies inside the buffer, in phdr order. */
   noteSegments: NoteSegment[];
+  /** What was tolerated, as readelf tolerates it (e.g. section headers past the end of a truncated core). */
+  warnings: string[];
 }
 
 /** Options of parseElfFile. */
@@ -32,18 +34,25 @@ export interface ParseElfFileOptions {
  * section headers), section header 0 and the notes of every PT_NOTE segment.
  * @throws ElfError `E_TRUNCATED`, `E_BAD_MAGIC`, `E_BAD_CLASS`, `E_BAD_DATA`, `E_BAD_VERSION`,
  *   `E_BAD_HEADER` (PN_XNUM without section 0, e_phentsize too small), `E_OUT_OF_BOUNDS`
- *   (phdr table, section 0 or a note segment past the buffer), `E_TOO_LARGE`.
+ *   (phdr table, a note segment, or — with PN_XNUM — section 0 past the buffer), `E_TOO_LARGE`.
  */
 export function parseElfFile(bytes: Uint8Array, options: ParseElfFileOptions = {}): ElfFile {
   const header = parseElfHeader(bytes);
   const { ident } = header;
+  const warnings: string[] = [];
   let sectionHeader0: SectionHeader | undefined;
   if (header.e_shoff !== 0n) {
+    // Section 0 matters only for PN_XNUM; a core cut short (or a header-only prefix) may have its
+    // section table past the end: like readelf, tolerate that unless the count depends on it.
     const shoff = toSafeNumber(header.e_shoff, "e_shoff", 0);
-    if (shoff >= bytes.length) {
-      throw new ElfError("E_OUT_OF_BOUNDS", `section header table at ${shoff} is past the end of the buffer (${bytes.length})`, { offset: shoff });
+    if (shoff + shdrSize(ident.elfClass) > bytes.length) {
+      if (header.e_phnum === PN_XNUM) {
+        throw new ElfError("E_OUT_OF_BOUNDS", `e_phnum is PN_XNUM but section header 0 at ${shoff} is past the end of the buffer (${bytes.length})`, { offset: shoff });
+      }
+      warnings.push(`section header 0 at ${shoff} is past the end of the buffer (${bytes.length} bytes); ignored`);
+    } else {
+      sectionHeader0 = parseSectionHeader(bytes.subarray(shoff), ident, shoff);
     }
-    sectionHeader0 = parseSectionHeader(bytes.subarray(shoff), ident, shoff);
   }
   let phnum = header.e_phnum;
   if (phnum === PN_XNUM) {
@@ -72,7 +81,7 @@ export function parseElfFile(bytes: Uint8Array, options: ParseElfFileOptions = {
       if (options.outsideNotes === "skip") return;
       throw new ElfError(
         "E_OUT_OF_BOUNDS",
-        `PT_NOTE #${index} [0x${ph.p_offset.toString(16)}, +0x${ph.p_filesz.toString(16)}) is outside the buffer (${bytes.length} bytes)`,
+        `phdr ${index} (PT_NOTE) [0x${ph.p_offset.toString(16)}, +0x${ph.p_filesz.toString(16)}) is outside the buffer (${bytes.length} bytes)`,
         { offset: Number(ph.p_offset > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : ph.p_offset) },
       );
     }
@@ -81,7 +90,7 @@ export function parseElfFile(bytes: Uint8Array, options: ParseElfFileOptions = {
     const segment = parseNotes(bytes.subarray(start, start + size), ident.littleEndian, start);
     noteSegments.push({ ...segment, phdrIndex: index, fileOffset: start, size });
   });
-  const file: ElfFile = { header, phnum, programHeaders, noteSegments };
+  const file: ElfFile = { header, phnum, programHeaders, noteSegments, warnings };
   if (sectionHeader0) file.sectionHeader0 = sectionHeader0;
   return file;
 }

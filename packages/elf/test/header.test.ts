@@ -93,16 +93,17 @@ describe("parseElfFile errors", () => {
     expect(code(() => parseElfFile(b, { outsideNotes: "skip" }))).toBe("E_TOO_LARGE");
   });
 
-  it("E_OUT_OF_BOUNDS for a section header offset past the end", () => {
+  it("E_OUT_OF_BOUNDS for a section header offset past the end when the phdr count lives there (PN_XNUM)", () => {
     const b = raw();
-    new DataView(b.buffer, b.byteOffset).setBigUint64(40, 4096n, true);
+    const view = new DataView(b.buffer, b.byteOffset);
+    view.setBigUint64(40, 4096n, true);
+    view.setUint16(56, PN_XNUM, true);
     expect(code(() => parseElfFile(b, { outsideNotes: "skip" }))).toBe("E_OUT_OF_BOUNDS");
   });
 
   it("E_TRUNCATED when section header 0 is cut off", () => {
     const b = raw();
     new DataView(b.buffer, b.byteOffset).setBigUint64(40, 440n, true);
-    expect(code(() => parseElfFile(b, { outsideNotes: "skip" }))).toBe("E_TRUNCATED");
     expect(code(() => parseSectionHeader(b.subarray(440), parseElfHeader(b).ident))).toBe("E_TRUNCATED");
   });
 
@@ -116,5 +117,36 @@ describe("toSafeNumber", () => {
     expect(toSafeNumber(2n ** 53n - 1n, "x")).toBe(Number.MAX_SAFE_INTEGER);
     expect(code(() => toSafeNumber(2n ** 53n, "x", 12))).toBe("E_TOO_LARGE");
     expect(code(() => toSafeNumber(-1n, "x"))).toBe("E_TOO_LARGE");
+  });
+});
+
+describe("parseElfFile and the section header table", () => {
+  // A core with a section table (as a PN_XNUM writer or QEMU leaves one), then cut short.
+  function withSectionTableAt(shoff: bigint, phnum?: number): Uint8Array {
+    const bytes = raw().slice();
+    const view = new DataView(bytes.buffer);
+    view.setBigUint64(40, shoff, true); // e_shoff
+    view.setUint16(58, 64, true); // e_shentsize
+    view.setUint16(60, 1, true); // e_shnum
+    if (phnum !== undefined) view.setUint16(56, phnum, true); // e_phnum
+    return bytes;
+  }
+
+  it("tolerates a section table past the end when e_phnum does not depend on it, with a warning", () => {
+    const file = parseElfFile(withSectionTableAt(0x10000n), { outsideNotes: "skip" });
+    expect(file.phnum).toBe(7);
+    expect(file.programHeaders).toHaveLength(7);
+    expect(file.sectionHeader0).toBeUndefined();
+    expect(file.warnings).toEqual([expect.stringMatching(/section header 0 at 65536 is past the end/)]);
+  });
+
+  it("E_OUT_OF_BOUNDS when e_phnum is PN_XNUM and section 0 (the real count) is past the end", () => {
+    expect(code(() => parseElfFile(withSectionTableAt(0x10000n, PN_XNUM), { outsideNotes: "skip" }))).toBe("E_OUT_OF_BOUNDS");
+    // a section table that starts inside but ends past the buffer is no better
+    expect(code(() => parseElfFile(withSectionTableAt(BigInt(raw().length - 10), PN_XNUM), { outsideNotes: "skip" }))).toBe("E_OUT_OF_BOUNDS");
+  });
+
+  it("has no warnings for a well-formed file", () => {
+    expect(parseElfFile(raw(), { outsideNotes: "skip" }).warnings).toEqual([]);
   });
 });
