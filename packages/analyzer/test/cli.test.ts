@@ -110,6 +110,18 @@ describe("kdumpkit CLI on dumpP.d31", () => {
     expect(kdumpkit("nonsense").status).toBe(2);
   });
 
+  it("--version prints the package's version; --raw with --json is refused (exit 2)", () => {
+    const version = kdumpkit("--version");
+    expect(version.status).toBe(0);
+    expect(version.text.trim()).toBe((JSON.parse(readFileSync(join(repoRoot, "packages/analyzer/package.json"), "utf8")) as { version: string }).version);
+    for (const args of [["read", dumpP, "--phys", "0x1000000", "--length", "8"], ["vmcoreinfo", dumpP]]) {
+      const r = kdumpkit(...args, "--raw", "--json");
+      expect(r.status).toBe(2);
+      expect(r.stdout.length).toBe(0);
+      expect(r.stderr).toMatch(/E_BAD_ARGUMENT: --raw and --json exclude each other/);
+    }
+  });
+
   it("--help lists the commands and the examples", () => {
     const r = kdumpkit("--help");
     expect(r.status).toBe(0);

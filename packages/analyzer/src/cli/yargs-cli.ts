@@ -2,6 +2,28 @@
 import type { CommandModule } from "yargs";
 import { EXIT } from "./exit-codes.js";
 
+/**
+ * The analyzer package's version, from its package.json found above the running script. yargs' own
+ * lookup starts from its caller's folder, which in the bundled bin (dist/cli/bin) found nothing: it
+ * printed "unknown".
+ */
+function packageVersion(): string {
+  const { readFileSync, realpathSync } = process.getBuiltinModule("node:fs");
+  const { dirname, join } = process.getBuiltinModule("node:path");
+  let dir = dirname(realpathSync(process.argv[1] ?? "."));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "@kdumpkit/analyzer" && pkg.version) return pkg.version;
+    } catch {
+      // no package.json here: keep walking up
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return "unknown";
+    dir = parent;
+  }
+}
+
 /** Parses process.argv with yargs and runs the chosen command. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function runYargs(commands: CommandModule<any, any>[]): Promise<void> {
@@ -16,7 +38,7 @@ export async function runYargs(commands: CommandModule<any, any>[]): Promise<voi
     .recommendCommands()
     .help()
     .alias("h", "help")
-    .version()
+    .version(packageVersion())
     .wrap(Math.min(120, process.stdout.columns ?? 100))
     .epilogue(
       "Every command takes --json (schemaVersion, 64-bit values as \"0x…\" strings).\n" +

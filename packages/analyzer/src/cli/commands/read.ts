@@ -18,7 +18,9 @@ export const readCommand = defineCommand({
     ["$0 read vmcore --phys 0x1000000 --length 4096 --raw | sha256sum", "hash a page"],
   ],
   async run(args) {
-    const [{ openInput, closeInput }, rm, io] = await Promise.all([import("../../input.js"), import("../../read-memory.js"), import("../io.js")]);
+    const [{ openInput, closeInput }, rm, io, { AnalyzerError }] = await Promise.all([import("../../input.js"), import("../../read-memory.js"), import("../io.js"), import("../../errors.js")]);
+    // Two outputs asked for at once: refuse rather than silently pick one (a script hashing --raw output would hash JSON).
+    if (args.raw && args.json) throw new AnalyzerError("E_BAD_ARGUMENT", "--raw and --json exclude each other");
     const physical = io.parseNumberArgument("phys", args.phys);
     const virtual = io.parseNumberArgument("virt", args.virt);
     const length = Number(io.parseNumberArgument("length", args.length) ?? 0n);

@@ -13,7 +13,9 @@ export const vmcoreinfoCommand = defineCommand({
     ["$0 vmcoreinfo vmcore --raw", "the text as the kernel wrote it"],
   ],
   async run(args) {
-    const [{ openInput, closeInput }, { vmcoreinfo }, io] = await Promise.all([import("../../input.js"), import("../../vmcoreinfo.js"), import("../io.js")]);
+    const [{ openInput, closeInput }, { vmcoreinfo }, io, { AnalyzerError }] = await Promise.all([import("../../input.js"), import("../../vmcoreinfo.js"), import("../io.js"), import("../../errors.js")]);
+    // Two outputs asked for at once: refuse rather than silently pick one (a script hashing --raw output would hash JSON).
+    if (args.raw && args.json) throw new AnalyzerError("E_BAD_ARGUMENT", "--raw and --json exclude each other");
     const input = await openInput(args.dump);
     try {
       const report = vmcoreinfo(input);
