@@ -16,6 +16,8 @@ export {
   PAGE_OFFSET_BASE_L5,
   type X86_64TranslatorConfig,
 } from "./translate/x86_64.js";
+export { Aarch64Translator, type Aarch64TranslatorConfig } from "./translate/aarch64.js";
+export { createAarch64Translator, aarch64KernelImageFromLoads } from "./translate/aarch64-setup.js";
 export { createTranslator, physBaseFromLoads, pageOffsetFromLoads, type TranslatorOptions } from "./translate/index.js";
 export { captureVmcore, type OldMemory, type CapturedVmcore, type CaptureOptions, type DroppedNote, type VmcoreRange } from "./capture.js";
 export { collectCore, type CollectOptions, type CollectResult } from "./collector.js";

@@ -97,7 +97,9 @@ describe("open", () => {
     const bare = openDump(bufferSource(writeTestCore({ phdrs: [{ p_type: PT.LOAD, p_paddr: 0n, data: new Uint8Array(16) }] })));
     expect(codeOf(() => bare.readVirtual(0xffffffff81000000n, 8))).toBe("E_NO_VMCOREINFO");
     const arm = openDump(bufferSource(writeTestCore({ e_machine: EM.AARCH64, phdrs: [] })));
-    expect(codeOf(() => arm.translate(0xffff800000000000n))).toBe("E_UNSUPPORTED_ARCH");
+    expect(codeOf(() => arm.translate(0xffff800000000000n))).toBe("E_NO_VMCOREINFO");
+    const s390 = openDump(bufferSource(writeTestCore({ e_machine: EM.S390, littleEndian: false, phdrs: [] })));
+    expect(codeOf(() => s390.translate(0x1000n))).toBe("E_UNSUPPORTED_ARCH");
   });
 
   it("E_IO for a missing file, E_INVALID_ARGUMENT for bad lengths and closed sources, E_TRUNCATED past the end", () => {

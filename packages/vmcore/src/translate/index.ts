@@ -3,6 +3,7 @@ import type { Dump } from "../dump.js";
 import { VmcoreError, hex } from "../errors.js";
 import { loadName } from "../internal/phdr-name.js";
 import type { LoadSegment } from "../load-segment.js";
+import { createAarch64Translator } from "./aarch64-setup.js";
 import type { AddressTranslator } from "./translator.js";
 import { START_KERNEL_MAP, X86_64Translator } from "./x86_64.js";
 
@@ -51,8 +52,9 @@ export function pageOffsetFromLoads(dump: Pick<Dump, "loads">): bigint | undefin
  * @throws VmcoreError `E_UNSUPPORTED_ARCH` (no translator for the arch yet), `E_NO_VMCOREINFO` (page-table root unknown).
  */
 export function createTranslator(dump: Dump, options: TranslatorOptions = {}): AddressTranslator {
+  if (dump.arch === "aarch64") return createAarch64Translator(dump, options);
   if (dump.arch !== "x86_64") {
-    throw new VmcoreError("E_UNSUPPORTED_ARCH", `no virtual address translation for ${dump.arch} yet (x86_64 only)`);
+    throw new VmcoreError("E_UNSUPPORTED_ARCH", `no virtual address translation for ${dump.arch} yet (x86_64 and aarch64 only)`);
   }
   const info = dump.vmcoreinfo;
   const topPgt = options.topPgt ?? info?.symbols.get("init_top_pgt") ?? info?.symbols.get("swapper_pg_dir");
