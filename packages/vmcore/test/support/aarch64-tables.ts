@@ -24,6 +24,7 @@ export const GEOMETRIES: Geometry[] = [
   { name: "4K pages, 39-bit VA (3 levels)", pageSize: 4096, vaBits: 39, shifts: [30, 21, 12], topEntries: 512, blockShifts: [30, 21], pa: "48" },
   { name: "4K pages, 48-bit VA (4 levels)", pageSize: 4096, vaBits: 48, shifts: [39, 30, 21, 12], topEntries: 512, blockShifts: [30, 21], pa: "48" },
   { name: "4K pages, 52-bit VA LPA2 (5 levels)", pageSize: 4096, vaBits: 52, shifts: [48, 39, 30, 21, 12], topEntries: 16, blockShifts: [39, 30, 21], pa: "lpa2" },
+  { name: "16K pages, 36-bit VA (2 levels)", pageSize: 16384, vaBits: 36, shifts: [25, 14], topEntries: 2048, blockShifts: [25], pa: "48" },
   { name: "16K pages, 47-bit VA (3 levels)", pageSize: 16384, vaBits: 47, shifts: [36, 25, 14], topEntries: 2048, blockShifts: [25], pa: "48" },
   { name: "16K pages, 48-bit VA (4 levels)", pageSize: 16384, vaBits: 48, shifts: [47, 36, 25, 14], topEntries: 2, blockShifts: [25], pa: "48" },
   { name: "64K pages, 42-bit VA (2 levels)", pageSize: 65536, vaBits: 42, shifts: [29, 16], topEntries: 8192, blockShifts: [29], pa: "48" },
