@@ -193,6 +193,24 @@ describe("dumpP.d31 (kdump /proc/vmcore filtered by makedumpfile -E -d 31)", () 
     expect(t.describe().page_offset_base).toBe(truth.derived_from_elf.page_offset_base);
   });
 
+  it("kernel-image addresses outside the mapped image are walked, never computed by formula (KASLR: nothing below _text)", () => {
+    const t = dump.translator();
+    const text = dump.loads.filter((l) => l.vaddr >= 0xffffffff80000000n);
+    const start = text[0]!.vaddr;
+    const end = text.reduce((e, l) => (l.vaddr + l.memsz > e ? l.vaddr + l.memsz : e), start);
+    // The unrandomized _text: with phys_base < 0 the formula would give a negative "physical" address.
+    const below = expectCode(() => dump.readVirtual(0xffffffff81000000n, 64), "E_NO_TRANSLATION");
+    expect(below.message).not.toMatch(/-0x/);
+    // Around both ends of the image, the translation equals the page walk's (or fails the same way).
+    for (const va of [start - 4096n, start, start + 0x123456n, end - 8n, end, end + 0x200000n, 0xffffffffbfff0000n]) {
+      let fast: string;
+      let walked: string;
+      try { fast = dump.translate(va).toString(16); } catch (e) { fast = (e as VmcoreError).code; }
+      try { walked = t.walk(va).physicalAddress.toString(16); } catch (e) { walked = (e as VmcoreError).code; }
+      expect(fast, `0x${va.toString(16)}`).toBe(walked);
+    }
+  });
+
   it("reads the prb pointer (a kernel-image variable) through both paths", () => {
     const prb = dump.vmcoreinfo!.symbols.get("prb")!;
     const ptr = readU64(dump, prb, "virtual");

@@ -66,11 +66,14 @@ describe("X86_64Translator on synthetic tables", () => {
     const base = 0xffff9a0000000000n; // a KASLR-style direct-map base, 1 GiB aligned
     mem.set(top, idx(base, 39n), 0x10000n | P);
     mem.set(0x10000n, idx(base, 30n), 0n | P | PSE);
-    const t = new X86_64Translator({ readU64: mem.readU64, topPgt: topVa, physBase: 0n });
+    const image = { start: 0xffffffff81000000n, end: 0xffffffff82400000n };
+    const t = new X86_64Translator({ readU64: mem.readU64, topPgt: topVa, physBase: 0n, kernelImageMapped: image });
     expect(t.pageOffset).toBe(base);
     expect(t.translate(base + 0x1234n)).toBe(0x1234n);
-    // Kernel image fast path: __pa_symbol = va - __START_KERNEL_map + phys_base, no table read.
+    // Kernel image fast path: __pa_symbol = va - __START_KERNEL_map + phys_base, no table read —
+    // only inside the image as mapped; outside it the (empty) page tables decide.
     expect(t.translate(0xffffffff81000010n)).toBe(0x1000010n);
+    expect(() => t.translate(image.end)).toThrow(expect.objectContaining({ code: "E_NO_TRANSLATION" }));
     expect(t.describe()).toMatchObject({ levels: 4, page_offset_base: "0xffff9a0000000000" });
   });
 

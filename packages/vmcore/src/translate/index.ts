@@ -35,6 +35,26 @@ function kernelTextLoad(dump: Pick<Dump, "loads">, kernelImageSize: bigint): Loa
   return dump.loads.find((load) => load.vaddr >= START_KERNEL_MAP && load.vaddr < START_KERNEL_MAP + kernelImageSize);
 }
 
+/**
+ * The kernel image as mapped, from the kernel-text PT_LOAD(s): the first one in the kernel-image
+ * window, extended over the PT_LOADs that continue it at the same virtual-to-physical offset
+ * (makedumpfile -E splits the kernel-text PT_LOAD where it leaves pages out).
+ */
+function kernelImageMapped(dump: Pick<Dump, "loads">, kernelImageSize: bigint): { start: bigint; end: bigint } | undefined {
+  const first = kernelTextLoad(dump, kernelImageSize);
+  if (first === undefined) return undefined;
+  const delta = first.vaddr - first.paddr;
+  const inWindow = dump.loads
+    .filter((l) => l.vaddr >= first.vaddr && l.vaddr < START_KERNEL_MAP + kernelImageSize && l.vaddr - l.paddr === delta)
+    .sort((a, b) => (a.vaddr < b.vaddr ? -1 : a.vaddr > b.vaddr ? 1 : 0));
+  let end = first.vaddr;
+  for (const l of inWindow) {
+    if (l.vaddr > end) break;
+    if (l.vaddr + l.memsz > end) end = l.vaddr + l.memsz;
+  }
+  return { start: first.vaddr, end };
+}
+
 /** `page_offset_base` from RAM PT_LOADs (p_vaddr = __va(p_paddr)) when they all agree. */
 export function pageOffsetFromLoads(dump: Pick<Dump, "loads">): bigint | undefined {
   let found: bigint | undefined;
@@ -72,6 +92,7 @@ export function createTranslator(dump: Dump, options: TranslatorOptions = {}): A
   const le = dump.littleEndian;
   const fiveLevel = options.fiveLevel ?? info?.numbers.get("pgtable_l5_enabled") === 1n;
   const pageOffset = options.pageOffset ?? pageOffsetFromLoads(dump);
+  const imageMapped = kernelImageMapped(dump, kernelImageSize ?? 1n << 30n);
   const translator = new X86_64Translator({
     readU64: (pa) => {
       dump.readPhysicalInto(buf, pa);
@@ -86,6 +107,7 @@ export function createTranslator(dump: Dump, options: TranslatorOptions = {}): A
     directMapSize: maxPhysBits !== undefined && maxPhysBits > 0n && maxPhysBits <= 52n ? 1n << maxPhysBits : undefined,
     vmallocStart: info?.numbers.get("VMALLOC_START"),
     fastPaths: options.fastPaths,
+    kernelImageMapped: imageMapped,
   });
   const text = kernelTextLoad(dump, translator.kernelImageSize);
   const fromLoads = physBaseFromLoads(dump, translator.kernelImageSize);

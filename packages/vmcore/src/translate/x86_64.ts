@@ -43,6 +43,13 @@ export interface X86_64TranslatorConfig {
   vmallocStart?: bigint;
   /** Use the linear formulas for the kernel image and direct map instead of walking (default true). */
   fastPaths?: boolean;
+  /**
+   * The kernel image as actually mapped, `[start, end)` (a kdump dump's kernel-text PT_LOAD). The
+   * kernel-image formula is used only inside it: elsewhere in the 1 GiB kernel-image window nothing
+   * is mapped (below `_text` with KASLR, past `_end`), and the formula would name unrelated RAM —
+   * or, with a negative phys_base, no address at all. Without it, kernel-image addresses are walked.
+   */
+  kernelImageMapped?: { start: bigint; end: bigint };
 }
 
 /**
@@ -186,9 +193,10 @@ export class X86_64Translator implements AddressTranslator {
   translateSpan(virtualAddress: bigint): { physicalAddress: bigint; span: number } {
     const va = virtualAddress;
     if (this.config.fastPaths !== false) {
-      if (this.inKernelImage(va)) {
+      const image = this.config.kernelImageMapped;
+      if (image !== undefined && va >= image.start && va < image.end) {
         // __pa_symbol(): the kernel image is mapped linearly at phys_base.
-        const limit = START_KERNEL_MAP + this.kernelImageSize - va;
+        const limit = image.end - va;
         return { physicalAddress: va - START_KERNEL_MAP + this.physBase, span: Number(limit < 1n << 30n ? limit : 1n << 30n) };
       }
       const pageOffset = this.config.pageOffset ?? this.pageOffsetCache;
