@@ -109,6 +109,12 @@ function noteRow(note: ElfNote, segment: number, phdrIndex: number | null, arch:
     pc: null,
     sp: null,
   };
+  const badName = nameProblem(note);
+  if (badName !== null) {
+    row.verdict = "malformed";
+    row.detail = badName;
+    return row;
+  }
   if (note.name === "CORE" && note.n_type === 1 && arch) {
     const expected = prstatusSize(arch);
     if (note.n_descsz !== expected) {
@@ -133,4 +139,21 @@ function noteRow(note: ElfNote, segment: number, phdrIndex: number | null, arch:
     row.detail = "empty VMCOREINFO";
   }
   return row;
+}
+
+/**
+ * Why a note's name does not fill `n_namesz` exactly with its NUL last, or null when it does.
+ * n_namesz counts the terminating NUL (reference §3.1) and readers compare the owner name with that
+ * NUL included — makedumpfile compares "CORE\0", 5 bytes (§4.1) — so a name that is not terminated
+ * inside n_namesz, or that ends before it, does not name the owner it appears to name.
+ */
+function nameProblem(note: ElfNote): string | null {
+  // ElfNote.desc is a view into the scanned buffer that starts right after the padded name, so the
+  // raw name bytes sit just before it; the decoded `name` cannot tell a missing NUL from a present one.
+  const nameStart = note.desc.byteOffset - Math.ceil(note.n_namesz / 4) * 4;
+  const raw = new Uint8Array(note.desc.buffer, nameStart, note.n_namesz);
+  const nul = raw.indexOf(0);
+  if (nul === -1) return `n_namesz ${note.n_namesz} holds no NUL: the name "${note.name}" is not terminated (owner names are compared with their NUL)`;
+  if (nul !== note.n_namesz - 1) return `n_namesz ${note.n_namesz} disagrees with the name "${note.name}", which takes ${nul + 1} bytes with its NUL`;
+  return null;
 }
