@@ -57,7 +57,7 @@ export function check(input: AnalyzerInput, options: CheckOptions = {}): CheckRe
     for (const p of problemsOf(input.dump)) add("segments", p.severity, problemLine(p), p.address === null ? null : BigInt(p.address));
   }
   for (const row of notes(input).notes) {
-    const where = `note at ${typeof row.offset === "number" ? hex(row.offset) : row.offset} (PT_NOTE ${row.phdrIndex !== null ? `phdr ${row.phdrIndex}` : `#${row.segment}`})`;
+    const where = `note at ${row.offset !== null ? hex(row.offset) : row.address} (PT_NOTE ${row.phdrIndex !== null ? `phdr ${row.phdrIndex}` : `#${row.segment}`})`;
     if (row.verdict === "truncated" || row.verdict === "malformed") add("notes", "error", `${where}: ${row.verdict}: ${row.detail}`);
     else if (row.verdict === "uninitialized") add("notes", "warning", `${where}: ${row.detail}`);
   }

@@ -12,8 +12,10 @@ export interface NoteRow {
   segment: number;
   /** Program header index of that segment, when known. */
   phdrIndex: number | null;
-  /** File offset of the note header (for a bare elfcorehdr: the physical address of the slot, as a hex string). */
-  offset: number | Hex;
+  /** File offset of the note header; null for a bare elfcorehdr's slot, whose note is not in the file. */
+  offset: number | null;
+  /** Physical address of a bare elfcorehdr's note slot (its PT_NOTE `p_offset`); null for a note in a dump. */
+  address: Hex | null;
   owner: string;
   type: number;
   /** Named type: `NT_PRSTATUS`, `VMCOREINFO`, `QEMU`… */
@@ -61,7 +63,8 @@ function slotRow(slot: NoteSlot, k: number): NoteRow {
   return {
     segment: k,
     phdrIndex: slot.phdrIndex,
-    offset: slot.address,
+    offset: null,
+    address: slot.address,
     owner: slot.kind === "cpu" ? "CORE" : "VMCOREINFO",
     type: slot.kind === "cpu" ? 1 : 0,
     typeName: slot.kind === "cpu" ? `crash_notes slot (CPU ${slot.cpuOrdinal})` : "VMCOREINFO slot",
@@ -78,7 +81,7 @@ function slotRow(slot: NoteSlot, k: number): NoteRow {
 export function segmentRows(segment: NoteSegment, k: number, arch: ReturnType<typeof prstatusArchForMachine>): NoteRow[] {
   const rows = segment.notes.map((note) => noteRow(note, k, segment.phdrIndex ?? null, arch));
   const end = segment.end;
-  const base = { segment: k, phdrIndex: segment.phdrIndex ?? null, offset: end.offset, owner: "", type: 0, typeName: "", size: 0, pid: null, pc: null, sp: null };
+  const base = { segment: k, phdrIndex: segment.phdrIndex ?? null, offset: end.offset, address: null, owner: "", type: 0, typeName: "", size: 0, pid: null, pc: null, sp: null };
   if (end.kind === "zero-header") {
     // A zero header where the segment still has room: an uninitialized buffer or the kernel's
     // final_note. At the very end of a segment it is the normal terminator of a crash_notes buffer.
@@ -99,6 +102,7 @@ function noteRow(note: ElfNote, segment: number, phdrIndex: number | null, arch:
     segment,
     phdrIndex,
     offset: note.offset,
+    address: null,
     owner: note.name,
     type: note.n_type,
     typeName: note.typeName,

@@ -80,7 +80,7 @@ const DOCUMENTED: Record<string, { top: string[]; rows?: Record<string, string[]
   },
   notes: {
     top: ["notes", "verdicts", "bareElfcorehdr"],
-    rows: { notes: ["segment", "phdrIndex", "offset", "owner", "type", "typeName", "size", "verdict", "detail", "pid", "pc", "sp"] },
+    rows: { notes: ["segment", "phdrIndex", "offset", "address", "owner", "type", "typeName", "size", "verdict", "detail", "pid", "pc", "sp"] },
   },
   cpus: {
     top: ["cpus", "prPidMeaning", "crashingCpu", "crashingCpuSource", "masks", "nrCpuIds", "nrCpus", "symbols", "kaslrOffset", "kaslrSource", "notices", "findings"],
@@ -155,6 +155,25 @@ describe("--json documents on dumpP.d31 match the README's JSON contract", () =>
     for (const [array, fields] of Object.entries(rows)) for (const row of e[array]) expect(Object.keys(row).sort()).toEqual([...fields].sort());
     for (const slot of e.noteSlots) expect(slot.address).toMatch(HEX);
     for (const load of e.loads) for (const v of [load.paddr, load.vaddr, load.size, load.readFrom]) expect(v).toMatch(HEX);
+  });
+
+  it("notes: offset is always the file offset (number or null), address the physical address (\"0x…\" or null)", () => {
+    const dumpNotes = (docs.get("notes") as { notes: Record<string, unknown>[] }).notes;
+    for (const n of dumpNotes) {
+      expect(typeof n.offset).toBe("number");
+      expect(n.address).toBeNull();
+    }
+    const r = kdumpkit("notes", corpusPath("vmcore/dumpP.elfcorehdr-raw.bin"), "--json");
+    expect(r.status).toBe(0);
+    const bare = JSON.parse(r.stdout) as { bareElfcorehdr: boolean; notes: Record<string, unknown>[] };
+    expect(bare.bareElfcorehdr).toBe(true);
+    expect(bare.notes.length).toBeGreaterThan(0);
+    const names = backquoted(contractBullet("notes"));
+    for (const n of bare.notes) {
+      expect(n.offset).toBeNull();
+      expect(n.address).toMatch(HEX);
+      for (const key of Object.keys(n)) expect(names, `notes[].${key} is documented`).toContain(key);
+    }
   });
 
   it("the values agree with the dump's ground truth where the README names them", () => {

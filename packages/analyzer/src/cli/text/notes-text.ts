@@ -11,7 +11,7 @@ export function renderNotes(r: NotesReport): string {
   const rows = r.notes.map((n) => [
     // The PT_NOTE's program-header index, as in every other table (readelf's numbering).
     n.phdrIndex !== null ? `${n.phdrIndex}` : `#${n.segment}`,
-    typeof n.offset === "number" ? `0x${n.offset.toString(16)}` : n.offset,
+    n.offset !== null ? `0x${n.offset.toString(16)}` : (n.address ?? ""),
     n.owner,
     n.typeName,
     `${n.size}`,
