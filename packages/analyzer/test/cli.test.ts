@@ -122,6 +122,21 @@ describe("kdumpkit CLI on dumpP.d31", () => {
     }
   });
 
+  it("an unknown command says so, lists every command and exits 2; a near miss also gets a hint", () => {
+    const r = kdumpkit("foo", dumpP);
+    expect(r.status).toBe(2);
+    expect(r.stdout.length).toBe(0);
+    expect(r.stderr).toMatch(/^kdumpkit: unknown command "foo"\.\n/);
+    expect(r.stderr).not.toMatch(/Did you mean/); // "foo" is no misspelling of "fdt"
+    const listed = r.stderr.split("\n").filter((l) => /^  \S/.test(l)).map((l) => l.trim().split(/\s+/)[0]);
+    expect(listed).toEqual(["summary", "notes", "cpus", "vmcoreinfo", "memory", "check", "read", "dmesg", "fdt", "hotplug", "capture", "collect"]);
+    const near = kdumpkit("sumary", dumpP);
+    expect(near.status).toBe(2);
+    expect(near.stderr).toMatch(/unknown command "sumary"\. Did you mean summary\?/);
+    // Known commands and bare options still go to yargs.
+    expect(kdumpkit("--help").status).toBe(0);
+  });
+
   it("--help lists the commands and the examples", () => {
     const r = kdumpkit("--help");
     expect(r.status).toBe(0);

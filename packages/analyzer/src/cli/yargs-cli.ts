@@ -1,6 +1,7 @@
 // The full yargs front end: help, examples, validation. Loaded only when the fast path declines.
 import type { CommandModule } from "yargs";
 import { EXIT } from "./exit-codes.js";
+import { unknownCommandMessage } from "./unknown-command.js";
 
 /**
  * The analyzer package's version, from its package.json found above the running script. yargs' own
@@ -30,7 +31,13 @@ export async function runYargs(commands: CommandModule<any, any>[]): Promise<voi
   // Imported here, not at the top: in the bundled bin (scripts/bundle-cli.mjs) a top-level import of
   // an external package would be hoisted into the entry file and load yargs on every start.
   const [{ default: yargs }, { hideBin }] = await Promise.all([import("yargs"), import("yargs/helpers")]);
-  const cli = yargs(hideBin(process.argv))
+  const argv = hideBin(process.argv);
+  const unknown = unknownCommandMessage(argv[0], commands);
+  if (unknown !== undefined) {
+    process.stderr.write(unknown);
+    process.exit(EXIT.BAD_INPUT);
+  }
+  const cli = yargs(argv)
     .scriptName("kdumpkit")
     .usage("$0 <command> DUMP [options]\n\nAnalyze Linux crash dumps and the binary formats of kdump.")
     .strict()
