@@ -88,6 +88,7 @@ export function check(input: AnalyzerInput, options: CheckOptions = {}): CheckRe
     for (const notice of report.notices) add("cpus", "info", notice);
   }
   if (mem.iomem) {
+    if (mem.iomem.captureKernel !== null) add("iomem", "warning", mem.iomem.captureKernel);
     for (const d of mem.iomem.ramNotInDump.filter((x) => !x.expected)) add("iomem", "error", `${d.start}-${d.end}: ${d.reason}`, BigInt(d.start));
     for (const d of mem.iomem.dumpNotInRam) add("iomem", "error", `${d.start}-${d.end}: ${d.reason}`, BigInt(d.start));
   }

@@ -1,4 +1,5 @@
 import { PT } from "@kdumpkit/elf";
+import { captureKernelListing } from "./capture-iomem.js";
 import { describeElfcorehdr } from "./elfcorehdr-view.js";
 import type { AnalyzerInput } from "./input.js";
 import { type IomemEntry, mergeRanges, subtractRanges, systemRamRanges } from "./iomem.js";
@@ -57,6 +58,12 @@ export interface MemoryReport {
     systemRam: RangeRow[];
     ramNotInDump: IomemDifference[];
     dumpNotInRam: IomemDifference[];
+    /**
+     * Set when the listing looks like the capture kernel's /proc/iomem (its System RAM is the
+     * crashkernel reservation): the warning to show, one finding; the differences are then left
+     * empty, since comparing with it would call every range hot-added or hot-removed.
+     */
+    captureKernel: string | null;
   } | null;
   /** Bytes of the covered memory stored in the file (p_filesz of the segments that serve reads); the rest was filtered out or reads as zero. */
   bytesInFile: number;
@@ -96,6 +103,14 @@ export function memory(input: AnalyzerInput, options: MemoryOptions = {}): Memor
   let findings = 0;
   if (options.iomem) {
     const ram = systemRamRanges(options.iomem);
+    const capture = captureKernelListing(ram, ranges);
+    if (capture) {
+      iomem = { systemRam: ram.map((r) => row(r.start, r.end)), ramNotInDump: [], dumpNotInRam: [], captureKernel: capture.message };
+      findings = 1;
+    }
+  }
+  if (options.iomem && !iomem) {
+    const ram = systemRamRanges(options.iomem);
     const crashKernel = options.iomem.filter((e) => e.name === "Crash kernel").map((e) => ({ start: e.start, end: e.end + 1n }));
     const ramNotInDump = subtractRanges(ram, ranges).flatMap((r) => classifyMissing(r, crashKernel));
     const dumpNotInRam = subtractRanges(ranges, ram).map((r) => ({
@@ -103,7 +118,7 @@ export function memory(input: AnalyzerInput, options: MemoryOptions = {}): Memor
       expected: false,
       reason: "in a PT_LOAD but not System RAM: memory hot-removed after the elfcorehdr was prepared (stale elfcorehdr)",
     }));
-    iomem = { systemRam: ram.map((r) => row(r.start, r.end)), ramNotInDump, dumpNotInRam };
+    iomem = { systemRam: ram.map((r) => row(r.start, r.end)), ramNotInDump, dumpNotInRam, captureKernel: null };
     findings = ramNotInDump.filter((d) => !d.expected).length + dumpNotInRam.length;
   }
   return {

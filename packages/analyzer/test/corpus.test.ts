@@ -1,6 +1,6 @@
 // The analyzer on the real dumps of ../shared/corpus, against the ground truth stored beside them
 // (readelf output, drgn/serial-log facts in *.truth.json, dumpP.cpumasks.txt, dumpP.SUMMARY.md).
-import { cpus, memory, notes, openInput, parseCpuList, parseIomem, summary, vmcoreinfo, type AnalyzerInput } from "@kdumpkit/analyzer";
+import { check, cpus, memory, notes, openInput, parseCpuList, parseIomem, summary, vmcoreinfo, type AnalyzerInput } from "@kdumpkit/analyzer";
 import { readFileSync } from "node:fs";
 import { renderCpus } from "../src/cli/text/cpus-text.js";
 import { renderNotes } from "../src/cli/text/notes-text.js";
@@ -104,6 +104,22 @@ describe("dumpP.d31 (kdump /proc/vmcore filtered by makedumpfile -d 31)", () => 
       ["0x1000", "0x9fc00", "below 1 MiB (excluded by the kernel on x86)"],
       ["0x23000000", "0x2f000000", "crashkernel reservation"],
     ]);
+    expect(m.iomem!.captureKernel).toBeNull();
+  });
+
+  it("the capture kernel's /proc/iomem (dumpP.capture-state.txt) is recognised: one warning, not a pile of hotplug errors", () => {
+    const state = readCorpusText("vmcore/dumpP.capture-state.txt");
+    const listing = state.slice(state.indexOf("=== BEGIN iomem ===\n") + 20, state.indexOf("=== END ===", state.indexOf("=== BEGIN iomem ===")));
+    const iomem = parseIomem(listing);
+    // The listing is the capture kernel's: its System RAM is inside the crashkernel hole of the crashed kernel's dump.
+    expect(iomem.filter((e) => e.depth === 0 && e.name === "System RAM").map((e) => e.start.toString(16))).toEqual(["1000", "230e00b0", "2effa100", "2effa110"]);
+    const m = memory(dumpP, { iomem });
+    expect(m.iomem!.captureKernel).toMatch(/^this looks like the capture kernel's \/proc\/iomem; give the crashed kernel's/);
+    expect(m.iomem!.ramNotInDump).toEqual([]);
+    expect(m.iomem!.dumpNotInRam).toEqual([]);
+    expect(m.findings).toBe(1);
+    const iomemFindings = check(dumpP, { iomem }).findings.filter((f) => f.check === "iomem");
+    expect(iomemFindings.map((f) => f.severity)).toEqual(["warning"]);
   });
 
   it("vmcoreinfo: typed values equal the truth's strings", () => {

@@ -24,7 +24,9 @@ export function renderMemory(r: MemoryReport): string {
     out.push("", "holes between the ranges:");
     out.push(table(["start", "end (excl.)", "size"], r.holes.map((h) => [h.start, h.end, humanSize(BigInt(h.size))]), [2]));
   }
-  if (r.iomem) {
+  if (r.iomem?.captureKernel) {
+    out.push("", s.yellow(`warning: ${r.iomem.captureKernel}`));
+  } else if (r.iomem) {
     out.push("", `compared with /proc/iomem (${r.iomem.systemRam.length} System RAM ranges):`);
     const rows = [
       ...r.iomem.ramNotInDump.map((d) => [d.start, d.end, humanSize(BigInt(d.size)), d.expected ? s.dim(`expected: ${d.reason}`) : s.red(d.reason)]),
