@@ -1,4 +1,4 @@
-// `kdumpkit fdt <dts|check|add-cpu|pack>`: flattened device tree tools. @kdumpkit/fdt is loaded
+// `kdumpkit fdt <dts|info|check|add-cpu|pack>`: flattened device tree tools. @kdumpkit/fdt is loaded
 // lazily inside the handlers so other commands do not pay for it.
 import { readFileSync } from "node:fs";
 import type { Argv, CommandModule } from "yargs";
@@ -8,11 +8,15 @@ import { EXIT } from "../exit-codes.js";
 interface FileArgs {
   file: string;
 }
+interface JsonFileArgs extends FileArgs {
+  json: boolean | undefined;
+}
 interface DtsArgs extends FileArgs {
   "dtc-version": string;
 }
 interface OutArgs extends FileArgs {
   out: string;
+  json: boolean | undefined;
 }
 interface AddCpuArgs extends OutArgs {
   count: number;
@@ -64,17 +68,51 @@ const dts: CommandModule<object, DtsArgs> = {
     }),
 };
 
-const check: CommandModule<object, FileArgs> = {
+/** Prints a report as one JSON document (the analyzer's convention: schemaVersion, command, file first). */
+function printJson(command: string, file: string, fields: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ schemaVersion: 1, command, file, ...fields }, null, 2)}\n`);
+}
+
+const jsonOption = { type: "boolean", describe: "print the report as JSON" } as const;
+
+const info: CommandModule<object, JsonFileArgs> = {
+  command: "info <file>",
+  describe: "header fields (as fdtdump prints them), memory reservations, node and property counts, free space",
+  builder: (y) => y.positional("file", { type: "string", demandOption: true, describe: "DTB file" }).option("json", jsonOption) as Argv<JsonFileArgs>,
+  handler: (a) =>
+    run(async () => {
+      const { fdtInfo, renderFdtInfo } = await import("./fdt-info.js");
+      const report = fdtInfo(a.file, readInput(a.file));
+      if (a.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else process.stdout.write(renderFdtInfo(report));
+    }),
+};
+
+const check: CommandModule<object, JsonFileArgs> = {
   command: "check <file>",
   describe: "check the DTB like libfdt's fdt_check_full (exit 0 valid, 2 invalid)",
-  builder: (y) => y.positional("file", { type: "string", demandOption: true, describe: "DTB file" }) as Argv<FileArgs>,
+  builder: (y) => y.positional("file", { type: "string", demandOption: true, describe: "DTB file" }).option("json", jsonOption) as Argv<JsonFileArgs>,
   handler: (a) =>
     run(async () => {
       const fdt = await import("@kdumpkit/fdt");
-      const l = fdt.checkFdt(readInput(a.file));
+      const bytes = readInput(a.file);
+      let l: ReturnType<typeof fdt.checkFdt>;
+      try {
+        l = fdt.checkFdt(bytes);
+      } catch (error) {
+        // An invalid blob is this command's answer, not only an error: with --json it is a report too
+        // (exit 2 and the message on stderr either way).
+        if (a.json && error instanceof fdt.FdtError) printJson("fdt check", a.file, { valid: false, code: error.code, message: error.message });
+        throw error;
+      }
+      const freeSpace = l.header.totalsize - Math.max(l.headerSize, l.rsvmapEnd, l.structEnd, l.stringsEnd);
+      if (a.json) {
+        printJson("fdt check", a.file, { valid: true, code: null, message: null, version: l.header.version, totalsize: l.header.totalsize, memreserves: l.reservationCount, freeSpace });
+        return;
+      }
       process.stdout.write(
         `${a.file}: valid DTB version ${l.header.version}, totalsize ${l.header.totalsize}, ` +
-          `${l.reservationCount} memory reservation(s), free ${l.header.totalsize - l.stringsEnd} bytes after strings\n`,
+          `${l.reservationCount} memory reservation(s), free ${freeSpace} bytes after the last block\n`,
       );
     }),
 };
@@ -88,6 +126,7 @@ const addCpu: CommandModule<object, AddCpuArgs> = {
       .positional("out", { type: "string", demandOption: true, describe: "output DTB (written atomically)" })
       .option("count", { type: "number", default: 1, describe: "CPU nodes to add" })
       .option("headroom", { type: "number", default: 0x1000, describe: "free bytes to open the blob with" })
+      .option("json", jsonOption)
       .check((v) => {
         if (!Number.isInteger(v.count) || v.count < 0) throw new Error("--count must be a whole number ≥ 0");
         if (!Number.isInteger(v.headroom) || v.headroom < 0) throw new Error("--headroom must be a whole number ≥ 0");
@@ -103,6 +142,10 @@ const addCpu: CommandModule<object, AddCpuArgs> = {
       const added: string[] = [];
       for (let i = 0; i < a.count; i++) added.push(fdt.addCpuNode(blob, template).path);
       writeFileAtomic(a.out, blob.bytes);
+      if (a.json) {
+        printJson("fdt add-cpu", a.file, { out: a.out, added, totalsize: blob.totalsize, headroomLeft: blob.headroom });
+        return;
+      }
       for (const p of added) process.stdout.write(`added ${p}\n`);
       process.stdout.write(`headroom left: ${blob.headroom} bytes\n`);
     }),
@@ -114,7 +157,8 @@ const pack: CommandModule<object, OutArgs> = {
   builder: (y) =>
     y
       .positional("file", { type: "string", demandOption: true, describe: "DTB file" })
-      .positional("out", { type: "string", demandOption: true, describe: "output DTB (written atomically)" }) as Argv<OutArgs>,
+      .positional("out", { type: "string", demandOption: true, describe: "output DTB (written atomically)" })
+      .option("json", jsonOption) as Argv<OutArgs>,
   handler: (a) =>
     run(async () => {
       const fdt = await import("@kdumpkit/fdt");
@@ -123,20 +167,22 @@ const pack: CommandModule<object, OutArgs> = {
       const before = blob.totalsize;
       const out = blob.pack();
       writeFileAtomic(a.out, out);
-      process.stdout.write(`packed ${before} → ${out.length} bytes\n`);
+      if (a.json) printJson("fdt pack", a.file, { out: a.out, before, after: out.length });
+      else process.stdout.write(`packed ${before} → ${out.length} bytes\n`);
     }),
 };
 
-/** `kdumpkit fdt …`: DTB tools (dts, check, add-cpu, pack). */
+/** `kdumpkit fdt …`: DTB tools (dts, info, check, add-cpu, pack); `--json` on each that reports (all but dts, whose output is DTS). */
 export const fdtCommand: CommandModule<object, object> = {
   command: "fdt <command>",
-  describe: "flattened device tree (DTB) tools: dts, check, add-cpu, pack",
+  describe: "flattened device tree (DTB) tools: dts, info, check, add-cpu, pack",
   builder: (y) =>
     y
       .command(dts)
+      .command(info)
       .command(check)
       .command(addCpu)
       .command(pack)
-      .demandCommand(1, "Name an fdt subcommand: dts, check, add-cpu, pack") as Argv<object>,
+      .demandCommand(1, "Name an fdt subcommand: dts, info, check, add-cpu, pack") as Argv<object>,
   handler: () => {},
 };
