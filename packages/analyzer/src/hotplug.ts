@@ -106,7 +106,7 @@ export function applyHotplugEvents(bytes: Uint8Array, events: HotplugEvent[], hi
       command: "hotplug apply",
       file: names.file ?? "",
       out: names.out ?? names.file ?? "",
-      recovery: [...opened.header.recovery],
+      recovery: [...opened.header.recovery, ...(opened.fallback ? [opened.fallback] : [])],
       before,
       steps,
       after: elfcorehdrState(opened.header),

@@ -121,6 +121,43 @@ describeWithPeers("kdumpkit hotplug create (readelf)", [peers.readelf], () => {
     ]);
   });
 
+  it("create without --kernel-text and one RAM range, then apply with no extra flags: round trip (default direct-map base)", () => {
+    // x86_64 without --page-offset: RAM at the default PAGE_OFFSET 0xffff888000000000. The lone
+    // PT_LOAD could be kernel text or RAM; at exactly the default direct-map base it is RAM.
+    const PAGE_OFFSET = 0xffff888000000000n;
+    const file = tempFile("lone-ram.bin", "");
+    const base = ["--machine", "x86_64", "--cpus", "0-1", "--notes-base", "0x2223d800", "--note-stride", "0x80000", "--vmcoreinfo", "0x2234c000:0x1024", "--memory", "100000-2ffdcfff"];
+    expect(kdumpkit("hotplug", "create", file, ...base, "--max-cpus", "4", "--max-ranges", "4").status).toBe(0);
+    const size = readFileSync(file).length;
+    const r = kdumpkit("hotplug", "apply", file, "cpu-add:2", "mem-add:100000000-13fffffff", "--json");
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.text);
+    expect(report.recovery.join("\n")).toMatch(/default direct-map base 0xffff888000000000: read as RAM/);
+    const bytes = readFileSync(file);
+    expect(bytes.length).toBe(size);
+    const expected = buildElfcorehdr({
+      e_machine: EM.X86_64,
+      cpus: [0, 1, 2].map((cpu) => ({ cpu, crashNotesAddress: 0x2223d800n + BigInt(cpu) * 0x80000n })),
+      noteBytes: 368,
+      vmcoreinfo: { address: 0x2234c000n, size: 0x1024 },
+      memory: [{ start: 0x100000n, end: 0x2ffdcfffn }, { start: 0x100000000n, end: 0x13fffffffn }],
+      pageOffset: PAGE_OFFSET,
+    });
+    const used = 64 + 6 * 56;
+    expect(bytes.subarray(0, used).equals(Buffer.from(expected.subarray(0, used)))).toBe(true);
+    expect(bytes.subarray(used).every((b) => b === 0)).toBe(true);
+    expect(readelf(file).phdrs.filter((p) => p.type === "LOAD").map((p) => [p.paddr, p.vaddr - p.paddr])).toEqual([[0x100000n, PAGE_OFFSET], [0x100000000n, PAGE_OFFSET]]);
+
+    // With a KASLR direct-map base the lone PT_LOAD stays ambiguous: refused unless --page-offset is given.
+    const kaslr = tempFile("lone-ram-kaslr.bin", "");
+    expect(kdumpkit("hotplug", "create", kaslr, ...base, "--page-offset", `0x${DIRECT.toString(16)}`, "--max-cpus", "4", "--max-ranges", "4").status).toBe(0);
+    const refused = kdumpkit("hotplug", "apply", kaslr, "cpu-add:2");
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/E_BAD_ELFCOREHDR: .*--page-offset/);
+    expect(kdumpkit("hotplug", "apply", kaslr, "cpu-add:2", "--page-offset", `0x${DIRECT.toString(16)}`).status).toBe(0);
+  });
+
   it("apply --out leaves the input alone; hot-added memory loses the --exclude range", () => {
     const file = tempFile("apply-out-in.bin", "");
     const out = tempFile("apply-out.bin", "");

@@ -23,6 +23,8 @@ export interface OpenedElfcorehdr {
   machine: MachineFacts | undefined;
   /** When CPU notes sit at base + id × stride (one percpu unit per CPU), the base and stride: cpu-add can omit @ADDR. */
   noteStride: { base: bigint; stride: bigint } | undefined;
+  /** Set when the lone PT_LOAD was read as RAM through the machine's default direct-map base (see openHotplugElfcorehdr), in words. */
+  fallback: string | undefined;
 }
 
 /**
@@ -34,23 +36,55 @@ export interface OpenedElfcorehdr {
 export function openHotplugElfcorehdr(bytes: Uint8Array, hints: RecoveryHints = {}): OpenedElfcorehdr {
   const { ident, e_machine } = parseElfHeader(bytes);
   const machine = machineForHeader(e_machine, ident.littleEndian);
-  let header: Elfcorehdr;
-  try {
-    header = Elfcorehdr.fromBytes(bytes.slice(), {
+  const open = (pageOffset: bigint | undefined) =>
+    Elfcorehdr.fromBytes(bytes.slice(), {
       ...(hints.cpuIds ? { cpuIds: hints.cpuIds } : {}),
-      ...(hints.pageOffset !== undefined ? { pageOffset: hints.pageOffset } : {}),
+      ...(pageOffset !== undefined ? { pageOffset } : {}),
       ...(machine ? { defaultPageOffset: machine.pageOffset, kernelText: machine.kernelText, noteBytes: machine.noteBytes } : {}),
       ...(machine?.kernelImageBase !== undefined ? { kernelImageBase: machine.kernelImageBase } : {}),
       exclude: hints.exclude ?? [],
     });
+  let header: Elfcorehdr;
+  let fallback: string | undefined;
+  try {
+    header = open(hints.pageOffset);
   } catch (error) {
-    if (error instanceof ElfError && (error.code === "E_BAD_ELFCOREHDR" || error.code === "E_INVALID_ARGUMENT")) {
-      const message = error.message.replace(/^E_[A-Z_]+: /, "").replace(/\bcpuIds\b/g, "--cpu-ids").replace(/\bpageOffset\b/g, "--page-offset");
-      throw new AnalyzerError("E_BAD_ELFCOREHDR", message, { ...(error.offset !== undefined ? { offset: error.offset } : {}), cause: error });
-    }
-    throw error;
+    const retried = hints.pageOffset === undefined && machine ? lonePtLoadAsRam(() => open(machine.pageOffset), error) : undefined;
+    if (!retried) throw asAnalyzerError(error);
+    header = retried;
+    fallback = `the one PT_LOAD maps at the ${machine!.name} default direct-map base 0x${machine!.pageOffset.toString(16)}: read as RAM (give --page-offset to decide otherwise)`;
   }
-  return { header, machine, noteStride: strideOf(header.cpus) };
+  return { header, machine, noteStride: strideOf(header.cpus), fallback };
+}
+
+/**
+ * The retry for a header with a single PT_LOAD, which @kdumpkit/elf refuses as "kernel text or RAM?"
+ * without a direct-map base (e.g. what `hotplug create` writes for one RAM range and no
+ * --kernel-text). It is opened again with the machine's default PAGE_OFFSET, and that reading is
+ * kept only if it takes the PT_LOAD for RAM, i.e. p_vaddr − p_paddr is exactly that base — and, as
+ * always, only if the recovered spec rebuilds the bytes exactly (recoverElfcorehdr's last rule).
+ * Why this is faithful to the kernel: the kernel writes RAM PT_LOADs at phys + PAGE_OFFSET, and its
+ * kernel-text PT_LOAD at the kernel-image mapping (x86_64 __START_KERNEL_map, arm64 KIMAGE_VADDR),
+ * which is never the direct map; a PT_LOAD at the default direct-map base is RAM from a kernel
+ * without KASLR of the direct map. With KASLR (another delta) it stays ambiguous: we do not guess,
+ * and the original error (asking for --page-offset) stands.
+ */
+function lonePtLoadAsRam(reopen: () => Elfcorehdr, original: unknown): Elfcorehdr | undefined {
+  if (!(original instanceof ElfError) || original.code !== "E_BAD_ELFCOREHDR") return undefined;
+  try {
+    const header = reopen();
+    return header.memory.length === 1 ? header : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function asAnalyzerError(error: unknown): unknown {
+  if (error instanceof ElfError && (error.code === "E_BAD_ELFCOREHDR" || error.code === "E_INVALID_ARGUMENT")) {
+    const message = error.message.replace(/^E_[A-Z_]+: /, "").replace(/\bcpuIds\b/g, "--cpu-ids").replace(/\bpageOffset\b/g, "--page-offset");
+    return new AnalyzerError("E_BAD_ELFCOREHDR", message, { ...(error.offset !== undefined ? { offset: error.offset } : {}), cause: error });
+  }
+  return error;
 }
 
 /** base + id × stride when every CPU note follows it (at least two CPUs), else undefined. */

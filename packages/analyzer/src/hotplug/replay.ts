@@ -207,7 +207,7 @@ export async function replayHotplug(
       command: "hotplug replay",
       script: options.scriptName ?? "",
       policy: script.policy,
-      recovery: [...header.recovery],
+      recovery: [...header.recovery, ...(opened.fallback ? [opened.fallback] : [])],
       start: { ...start, fdtHeadroom: options.fdtBytes ? new FdtSide(await import("@kdumpkit/fdt"), options.fdtBytes).headroom : null },
       steps,
       verdict,
