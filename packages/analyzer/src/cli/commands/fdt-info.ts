@@ -1,24 +1,14 @@
 // `kdumpkit fdt info FILE`: the header fields as fdtdump prints them (and pylibfdt's Fdt accessors
 // return them), the memory reservations, node and property counts, and the free space an in-place
 // edit can use. Loaded only by the fdt command's handler.
-import { checkFdt, parseFdt, type FdtNode } from "@kdumpkit/fdt";
+import { checkFdt, parseFdt, type FdtHeader, type FdtNode } from "@kdumpkit/fdt";
 import { type Hex, hex, SCHEMA_VERSION } from "../../json.js";
 
 /** `kdumpkit fdt info --json`. Header fields keep their spec names (devicetree spec §5.2); all are u32 numbers. */
-export interface FdtInfoReport {
+export interface FdtInfoReport extends FdtHeader {
   schemaVersion: number;
   command: "fdt info";
   file: string;
-  magic: number;
-  totalsize: number;
-  off_dt_struct: number;
-  off_dt_strings: number;
-  off_mem_rsvmap: number;
-  version: number;
-  last_comp_version: number;
-  boot_cpuid_phys: number;
-  size_dt_strings: number;
-  size_dt_struct: number;
   /** Memory reservation entries before the terminator (64-bit address and size). */
   memreserves: { address: Hex; size: Hex }[];
   /** Nodes, the root included (as libfdt's fdt_next_node visits them). */
