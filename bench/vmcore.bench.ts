@@ -9,6 +9,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { closeSync, existsSync, openSync, readSync, renameSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { encodeNote } from "../packages/elf/dist/index.js";
 import { openDump } from "../packages/vmcore/dist/index.js";
 import type { Bench, BenchResult } from "./lib.js";
 import { median, timeMs } from "./lib.js";
@@ -43,18 +44,8 @@ function coreHeader(phdrs: { type: number; offset: number; paddr: bigint; vaddr:
   return out;
 }
 
-function note(name: string, type: number, desc: Uint8Array): Uint8Array {
-  const n = new TextEncoder().encode(`${name}\0`);
-  const pad = (x: number) => (x + 3) & ~3;
-  const out = new Uint8Array(12 + pad(n.length) + pad(desc.length));
-  const v = new DataView(out.buffer);
-  v.setUint32(0, n.length, true);
-  v.setUint32(4, desc.length, true);
-  v.setUint32(8, type, true);
-  out.set(n, 12);
-  out.set(desc, 12 + pad(n.length));
-  return out;
-}
+/** A little-endian note with the kernel's padding (the elf package's encoder; the bench only needs inputs). */
+const note = (name: string, type: number, desc: Uint8Array): Uint8Array => encodeNote({ name, type, desc }, true);
 
 const VMCOREINFO = new TextEncoder().encode("OSRELEASE=6.12.0-bench\nPAGESIZE=4096\nSYMBOL(init_top_pgt)=ffffffff82000000\nNUMBER(phys_base)=0\n");
 
